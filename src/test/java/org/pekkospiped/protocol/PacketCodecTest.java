@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PacketCodecTest {
 
   private static final byte UNTOUCHED = (byte) 0xA5;
+  private static final String AUTHENTICATION_FAILED = "packet authentication failed";
 
   private SessionKeys clientKeys;
   private SessionKeys serverKeys;
@@ -52,7 +53,9 @@ class PacketCodecTest {
     for (int bit = 0; bit < Wire.PACKET_SIZE * 8; bit++) {
       byte[] flipped = flipBit(packet, bit);
 
-      assertThrows(PacketException.class, () -> opener.open(flipped, 0, out, 0), "bit " + bit);
+      PacketException e =
+          assertThrows(PacketException.class, () -> opener.open(flipped, 0, out, 0), "bit " + bit);
+      assertEquals(AUTHENTICATION_FAILED, e.getMessage(), "bit " + bit);
     }
 
     assertArrayEquals(untouchedBuffer(), out);
@@ -66,7 +69,7 @@ class PacketCodecTest {
     PacketOpener opener = serverKeys.opener();
     open(opener, first);
 
-    assertThrows(PacketException.class, () -> open(opener, first));
+    assertAuthenticationFails(opener, first);
   }
 
   @Test
@@ -76,7 +79,7 @@ class PacketCodecTest {
     byte[] second = seal(sealer, payload(20));
     PacketOpener opener = serverKeys.opener();
 
-    assertThrows(PacketException.class, () -> open(opener, second));
+    assertAuthenticationFails(opener, second);
   }
 
   @Test
@@ -84,7 +87,7 @@ class PacketCodecTest {
     // A packet reflected back at its sender must not open: each direction has its own keys.
     byte[] packet = seal(clientKeys.sealer(), payload(10));
 
-    assertThrows(PacketException.class, () -> open(clientKeys.opener(), packet));
+    assertAuthenticationFails(clientKeys.opener(), packet);
   }
 
   @ParameterizedTest
@@ -151,6 +154,15 @@ class PacketCodecTest {
 
     assertThrows(
         IndexOutOfBoundsException.class, () -> serverKeys.opener().open(packet, 0, out, 0));
+  }
+
+  /**
+   * Refused by the MAC, not just by a length that happens to decrypt out of range: that is what
+   * proves the packet number (or the direction's key) is covered.
+   */
+  private static void assertAuthenticationFails(PacketOpener opener, byte[] packet) {
+    PacketException e = assertThrows(PacketException.class, () -> open(opener, packet));
+    assertEquals(AUTHENTICATION_FAILED, e.getMessage());
   }
 
   private static byte[] payload(int length) {
