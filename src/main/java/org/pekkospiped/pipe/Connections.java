@@ -1,0 +1,212 @@
+package org.pekkospiped.pipe;
+
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.util.ByteString;
+import org.pekkospiped.config.Mode;
+import org.pekkospiped.config.PipeSettings;
+import org.pekkospiped.protocol.HandshakeException;
+import org.pekkospiped.protocol.HandshakeSession;
+import org.pekkospiped.protocol.PacketException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves the connections accepted by one pipe: each gets its own stream graph, joined from the
+ * accepted socket through the protocol stack to the target, and its end is reported once.
+ *
+ * <p>An encrypting pipe connects to its target at once and is the protocol's client there. A
+ * decrypting pipe is the server on the accepted socket and connects to its target only after
+ * the peer has proven the key, so a peer without it never reaches the target.
+ */
+final class Connections {
+  private static final Logger log = LoggerFactory.getLogger(Connections.class);
+
+  private final ActorSystem<?> system;
+  private final PipeSettings pipe;
+  private final int packetsPerWrite;
+  private final Executor handshakes;
+  private final Supplier<InetSocketAddress> target;
+  private final SecureRandom random = new SecureRandom();
+  private final AtomicInteger active = new AtomicInteger();
+
+  /**
+   * @param handshakes where handshake exponentiations run
+   * @param target the target's address as last resolved
+   */
+  Connections(
+      ActorSystem<?> system,
+      PipeSettings pipe,
+      int packetsPerWrite,
+      Executor handshakes,
+      Supplier<InetSocketAddress> target) {
+    this.system = system;
+    this.pipe = pipe;
+    this.packetsPerWrite = packetsPerWrite;
+    this.handshakes = handshakes;
+    this.target = target;
+  }
+
+  /** The number of connections open now. */
+  int active() {
+    return active.get();
+  }
+
+  /** Runs one connection; the result completes, never exceptionally, when it has ended. */
+  CompletionStage<Done> serve(Sockets.Accepted accepted) {
+    countOpened();
+
+    CompletionStage<Done> targetConnected;
+    Handshake handshake;
+    try {
+      if (pipe.mode() == Mode.ENCRYPT) {
+        handshake = new Handshake(clientSession(), handshakes);
+        targetConnected = runEncrypting(accepted, handshake);
+      } else {
+        handshake = new Handshake(serverSession(), handshakes);
+        targetConnected = runDecrypting(accepted, handshake);
+      }
+    } catch (RuntimeException e) {
+      countClosed();
+      log.error("pipe [{}]: cannot start a connection from {}", pipe.name(), accepted.peer(), e);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+
+    return handshake
+        .closed()
+        .handle(
+            (done, failure) -> {
+              countClosed();
+              report(accepted, failure, targetConnected);
+              return Done.getInstance();
+            });
+  }
+
+  /** Plaintext from the accepted socket is sealed towards the target, where we are client. */
+  private CompletionStage<Done> runEncrypting(Sockets.Accepted accepted, Handshake handshake) {
+    Flow<ByteString, ByteString, CompletionStage<Done>> plaintextSide =
+        ProtocolStack.create(handshake, true, pipe.timeout(), packetsPerWrite)
+            .join(Sockets.connect(system, pipe, target.get()), Keep.right());
+    return accepted.flow().joinMat(plaintextSide, Keep.right()).run(system);
+  }
+
+  /** The accepted socket carries packets; we are server, and reach the target once proven. */
+  private CompletionStage<Done> runDecrypting(Sockets.Accepted accepted, Handshake handshake) {
+    // Stays incomplete when the peer never proves the key, as no connection is attempted then.
+    CompletableFuture<Done> targetConnected = new CompletableFuture<>();
+    Flow<ByteString, ByteString, CompletionStage<CompletionStage<Done>>> targetSide =
+        Flow.completionStageFlow(
+            handshake
+                .peerProven()
+                .thenApply(
+                    proven ->
+                        Sockets.connect(system, pipe, target.get())
+                            .mapMaterializedValue(
+                                connected -> reportTo(connected, targetConnected))));
+    Flow<ByteString, ByteString, CompletionStage<CompletionStage<Done>>> networkSide =
+        targetSide.join(ProtocolStack.create(handshake, false, pipe.timeout(), packetsPerWrite));
+    accepted.flow().join(networkSide).run(system);
+    return targetConnected;
+  }
+
+  private static CompletionStage<Done> reportTo(
+      CompletionStage<Done> connected, CompletableFuture<Done> outcome) {
+    connected.whenComplete(
+        (done, failure) -> {
+          if (failure == null) {
+            outcome.complete(done);
+          } else {
+            outcome.completeExceptionally(failure);
+          }
+        });
+    return connected;
+  }
+
+  private HandshakeSession clientSession() {
+    return HandshakeSession.client(pipe.keys().get(0), pipe.forwardSecrecy(), random);
+  }
+
+  private HandshakeSession serverSession() {
+    return HandshakeSession.server(pipe.keys(), pipe.forwardSecrecy(), random);
+  }
+
+  private void countOpened() {
+    int now = active.incrementAndGet();
+    if (now == pipe.maxConnections()) {
+      log.warn(
+          "pipe [{}]: connection limit {} reached; new connections wait in the listen backlog",
+          pipe.name(),
+          now);
+    }
+  }
+
+  private void countClosed() {
+    int before = active.getAndDecrement();
+    if (before == pipe.maxConnections()) {
+      log.info("pipe [{}]: below the connection limit again, accepting", pipe.name());
+    }
+  }
+
+  /** One line per connection that did not end cleanly, at a level matching who must act. */
+  private void report(
+      Sockets.Accepted accepted, Throwable failure, CompletionStage<Done> targetConnected) {
+    if (failure == null) {
+      log.debug("pipe [{}]: connection from {} closed", pipe.name(), accepted.peer());
+      return;
+    }
+
+    Throwable cause = unwrap(failure);
+    Throwable connectFailure = connectFailure(targetConnected);
+    if (connectFailure != null) {
+      log.warn(
+          "pipe [{}]: connection from {} dropped: cannot connect to target {}: {}",
+          pipe.name(),
+          accepted.peer(),
+          pipe.target(),
+          unwrap(connectFailure).getMessage());
+    } else if (cause instanceof HandshakeException handshake) {
+      log.info(
+          "pipe [{}]: connection from {} dropped: handshake failed ({})",
+          pipe.name(),
+          accepted.peer(),
+          handshake.reason());
+    } else if (cause instanceof PacketException) {
+      log.info(
+          "pipe [{}]: connection from {} dropped: bad packet", pipe.name(), accepted.peer());
+    } else {
+      log.debug(
+          "pipe [{}]: connection from {} dropped: {}", pipe.name(), accepted.peer(), cause.toString());
+    }
+  }
+
+  private static Throwable connectFailure(CompletionStage<Done> targetConnected) {
+    CompletableFuture<Done> connected = targetConnected.toCompletableFuture();
+    if (!connected.isCompletedExceptionally()) {
+      return null;
+    }
+    try {
+      connected.join();
+      return null;
+    } catch (CompletionException e) {
+      return unwrap(e);
+    }
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    Throwable cause = failure;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
+  }
+}

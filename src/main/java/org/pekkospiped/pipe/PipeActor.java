@@ -1,0 +1,233 @@
+package org.pekkospiped.pipe;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.pekkospiped.config.Endpoint;
+import org.pekkospiped.config.PipeSettings;
+import org.pekkospiped.config.SpipedSettings;
+
+/**
+ * One configured pipe: binds its source, serves every accepted connection, and keeps its
+ * target's address fresh.
+ *
+ * <p>A bind failure makes this actor fail, so its supervisor restarts it with backoff; the
+ * connections it already accepted run in their own stream graphs and are not touched.
+ */
+final class PipeActor {
+  interface Command {}
+
+  private record Listening(Sockets.Listening socket) implements Command {}
+
+  private record BindFailed(Throwable cause) implements Command {}
+
+  private record AcceptLoopEnded(Throwable cause) implements Command {}
+
+  private record TargetResolved(InetSocketAddress address) implements Command {}
+
+  private record ResolveFailed(Throwable cause) implements Command {}
+
+  private enum ReResolveTarget implements Command {
+    INSTANCE
+  }
+
+  /** Told when a pipe starts listening, so a caller can wait until every pipe is ready. */
+  interface Events {
+    void listening(String pipe, String address);
+  }
+
+  /** Thrown to make the supervisor restart the pipe with backoff. */
+  static final class PipeFailure extends RuntimeException {
+    PipeFailure(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private final ActorContext<Command> context;
+  private final PipeSettings pipe;
+  private final Events events;
+  private final AtomicReference<InetSocketAddress> target = new AtomicReference<>();
+  private Sockets.Listening socket;
+
+  private PipeActor(ActorContext<Command> context, PipeSettings pipe, Events events) {
+    this.context = context;
+    this.pipe = pipe;
+    this.events = events;
+  }
+
+  static Behavior<Command> create(SpipedSettings settings, PipeSettings pipe, Events events) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers -> new PipeActor(context, pipe, events).start(settings, timers)));
+  }
+
+  private Behavior<Command> start(SpipedSettings settings, TimerScheduler<Command> timers) {
+    // The first resolution is done before binding: a pipe without a target is no use.
+    try {
+      target.set(resolveTarget());
+    } catch (PipeFailure e) {
+      context.getLog().error("pipe [{}]: {}; retrying with backoff", pipe.name(), e.getMessage());
+      throw e;
+    }
+    pipe.reResolveInterval()
+        .filter(interval -> pipe.target() instanceof Endpoint.Tcp tcp && !tcp.literal())
+        .ifPresent(
+            interval -> timers.startTimerWithFixedDelay(ReResolveTarget.INSTANCE, interval));
+
+    Executor handshakes =
+        context
+            .getSystem()
+            .dispatchers()
+            .lookup(DispatcherSelector.fromConfig("pekko-spiped.handshake-dispatcher"));
+    Connections connections =
+        new Connections(
+            context.getSystem(), pipe, settings.packetsPerWrite(), handshakes, target::get);
+    acceptConnections(connections);
+
+    return receive();
+  }
+
+  /** Accepts while fewer than max-connections are open; past that, the backlog holds them. */
+  private void acceptConnections(Connections connections) {
+    int limit = pipe.maxConnections() == 0 ? Integer.MAX_VALUE : pipe.maxConnections();
+    Pair<CompletionStage<Sockets.Listening>, CompletionStage<Done>> running =
+            Sockets.listen(context.getSystem(), pipe)
+                .mapAsyncUnordered(limit, connections::serve)
+                .toMat(Sink.ignore(), Keep.both())
+                .run(context.getSystem());
+
+    context.pipeToSelf(
+        running.first(),
+        (listening, failure) ->
+            failure == null ? new Listening(listening) : new BindFailed(failure));
+    context.pipeToSelf(running.second(), (done, failure) -> new AcceptLoopEnded(failure));
+  }
+
+  private Behavior<Command> receive() {
+    return Behaviors.receive(Command.class)
+            .onMessage(Listening.class, this::onListening)
+            .onMessage(BindFailed.class, this::onBindFailed)
+            .onMessage(AcceptLoopEnded.class, this::onAcceptLoopEnded)
+            .onMessageEquals(ReResolveTarget.INSTANCE, this::onReResolveTarget)
+            .onMessage(TargetResolved.class, this::onTargetResolved)
+            .onMessage(ResolveFailed.class, this::onResolveFailed)
+            .onSignal(PostStop.class, signal -> unbind())
+            .onSignal(PreRestart.class, signal -> unbind())
+            .build();
+  }
+
+  private Behavior<Command> onListening(Listening message) {
+    socket = message.socket();
+    context
+        .getLog()
+        .info(
+            "pipe [{}] listening on {}, {} to {} (forward secrecy {}, up to {} connections)",
+            pipe.name(),
+            socket.address(),
+            pipe.mode().name().toLowerCase(),
+            pipe.target(),
+            pipe.forwardSecrecy().name().toLowerCase(),
+            pipe.maxConnections() == 0 ? "unlimited" : pipe.maxConnections());
+    events.listening(pipe.name(), socket.address());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onBindFailed(BindFailed message) {
+    context
+        .getLog()
+        .error(
+            "pipe [{}]: cannot listen on {}: {}; retrying with backoff",
+            pipe.name(),
+            pipe.source(),
+            rootMessage(message.cause()));
+    throw new PipeFailure("bind failed", message.cause());
+  }
+
+  private Behavior<Command> onAcceptLoopEnded(AcceptLoopEnded message) {
+    if (message.cause() == null) {
+      return Behaviors.same();
+    }
+    context
+        .getLog()
+        .error("pipe [{}]: stopped accepting: {}; restarting", pipe.name(), message.cause());
+    throw new PipeFailure("accept loop failed", message.cause());
+  }
+
+  private Behavior<Command> onReResolveTarget() {
+    Executor blocking =
+        context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+    context.pipeToSelf(
+        CompletableFuture.supplyAsync(this::resolveTarget, blocking),
+        (address, failure) ->
+            failure == null ? new TargetResolved(address) : new ResolveFailed(failure));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onTargetResolved(TargetResolved message) {
+    if (!message.address().equals(target.get())) {
+      context
+          .getLog()
+          .info("pipe [{}]: target {} now resolves to {}", pipe.name(), pipe.target(),
+              message.address().getAddress().getHostAddress());
+    }
+    target.set(message.address());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onResolveFailed(ResolveFailed message) {
+    // spiped keeps the last good address when the name stops resolving; so do we.
+    context
+        .getLog()
+        .warn(
+            "pipe [{}]: cannot resolve target {} ({}); keeping {}",
+            pipe.name(),
+            pipe.target(),
+            rootMessage(message.cause()),
+            target.get());
+    return Behaviors.same();
+  }
+
+  private InetSocketAddress resolveTarget() {
+    if (!(pipe.target() instanceof Endpoint.Tcp tcp)) {
+      throw new UnsupportedOperationException("unix sockets are not supported yet");
+    }
+    try {
+      return new InetSocketAddress(InetAddress.getByName(tcp.host()), tcp.port());
+    } catch (UnknownHostException e) {
+      throw new PipeFailure("cannot resolve target " + tcp.host() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Behavior<Command> unbind() {
+    if (socket != null) {
+      socket.unbind();
+      socket = null;
+    }
+    return Behaviors.same();
+  }
+
+  static String rootMessage(Throwable failure) {
+    Throwable cause = failure;
+    while (cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+  }
+}

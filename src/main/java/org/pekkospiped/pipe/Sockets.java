@@ -1,0 +1,87 @@
+package org.pekkospiped.pipe;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.io.Inet;
+import org.apache.pekko.io.TcpSO;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+import org.pekkospiped.config.Endpoint;
+import org.pekkospiped.config.PipeSettings;
+
+/**
+ * The sockets at both ends of a pipe, as streams of bytes with backpressure.
+ *
+ * <p>Both kinds are half-close capable: EOF on one direction leaves the other flowing, which is
+ * what spiped does and what request/response clients that shut down their sending side need.
+ */
+final class Sockets {
+  /** The listen backlog; connections past the connection limit wait here, as with spiped. */
+  private static final int BACKLOG = 100;
+
+  private Sockets() {}
+
+  /** One accepted connection: who it is from, and its bytes. */
+  record Accepted(String peer, Flow<ByteString, ByteString, NotUsed> flow) {}
+
+  /** A bound listening socket. */
+  interface Listening {
+    String address();
+
+    CompletionStage<Done> unbind();
+  }
+
+  /** Accepts connections on source; each pull of the source accepts at most one more. */
+  static Source<Accepted, CompletionStage<Listening>> listen(
+      ActorSystem<?> system, PipeSettings pipe) {
+    if (!(pipe.source() instanceof Endpoint.Tcp source)) {
+      throw new UnsupportedOperationException("unix sockets are not supported yet");
+    }
+
+    return Tcp.get(system)
+        .bind(source.host(), source.port(), BACKLOG, options(pipe), true, Optional.empty())
+        .map(connection -> new Accepted(connection.remoteAddress().toString(), connection.flow()))
+        .mapMaterializedValue(
+            bound ->
+                bound.thenApply(
+                    binding ->
+                        new Listening() {
+                          @Override
+                          public String address() {
+                            return binding.localAddress().toString();
+                          }
+
+                          @Override
+                          public CompletionStage<Done> unbind() {
+                            return binding.unbind().thenApply(ignored -> Done.getInstance());
+                          }
+                        }));
+  }
+
+  /** Connects to target within the pipe's timeout; the stream fails if that cannot be done. */
+  static Flow<ByteString, ByteString, CompletionStage<Done>> connect(
+      ActorSystem<?> system, PipeSettings pipe, InetSocketAddress target) {
+    Optional<InetSocketAddress> local =
+        pipe.bindAddress().map(bind -> (Endpoint.Tcp) bind).map(Sockets::address);
+    return Tcp.get(system)
+        .outgoingConnection(
+            target, local, options(pipe), true, Optional.of(pipe.timeout()), Optional.empty())
+        .mapMaterializedValue(connected -> connected.thenApply(ignored -> Done.getInstance()));
+  }
+
+  static InetSocketAddress address(Endpoint.Tcp endpoint) {
+    return new InetSocketAddress(endpoint.host(), endpoint.port());
+  }
+
+  /** Both sockets get TCP_NODELAY (packets are written whole) and, unless -j, keep-alives. */
+  private static List<Inet.SocketOption> options(PipeSettings pipe) {
+    return List.of(TcpSO.tcpNoDelay(true), TcpSO.keepAlive(pipe.keepAlive()));
+  }
+}
