@@ -14,6 +14,11 @@ interface DaemonRunner {
         Daemon daemon = Daemon.start(settings);
         return new Running() {
           @Override
+          public CompletionStage<?> listening() {
+            return daemon.listening();
+          }
+
+          @Override
           public CompletionStage<?> terminated() {
             return daemon.terminated();
           }
@@ -29,6 +34,11 @@ interface DaemonRunner {
 
   /** A started daemon. */
   interface Running extends AutoCloseable {
+    /** Completes once every pipe listens. */
+    default CompletionStage<?> listening() {
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
     /** Completes once the daemon has shut down, for instance after SIGTERM. */
     CompletionStage<?> terminated();
 

@@ -6,6 +6,7 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.pekkospiped.config.IoReason;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
@@ -44,31 +45,36 @@ final class KeygenCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    byte[] key = new byte[KEY_BYTES];
-    new SecureRandom().nextBytes(key);
-    try {
-      write(key);
-    } finally {
-      Arrays.fill(key, (byte) 0);
-    }
+    createKeyFile(file);
     return Main.EXIT_OK;
   }
 
+  /** Writes a new key to file, which must not exist yet. */
+  static void createKeyFile(Path file) {
+    byte[] key = new byte[KEY_BYTES];
+    new SecureRandom().nextBytes(key);
+    try {
+      write(file, key);
+    } finally {
+      Arrays.fill(key, (byte) 0);
+    }
+  }
+
   /** Creates the file with its final mode in one step, so the key is never readable by others. */
-  private void write(byte[] key) {
-    SeekableByteChannel channel = create();
+  private static void write(Path file, byte[] key) {
+    SeekableByteChannel channel = create(file);
     try (channel) {
       ByteBuffer buffer = ByteBuffer.wrap(key);
       while (buffer.hasRemaining()) {
         channel.write(buffer);
       }
     } catch (IOException e) {
-      deletePartial();
+      deletePartial(file);
       throw new UsageException("cannot write " + file + " (" + IoReason.of(e) + ")");
     }
   }
 
-  private SeekableByteChannel create() {
+  private static SeekableByteChannel create(Path file) {
     try {
       return Files.newByteChannel(file, CREATE_NEW_FOR_WRITING, OWNER_ONLY);
     } catch (FileAlreadyExistsException e) {
@@ -78,7 +84,7 @@ final class KeygenCommand implements Callable<Integer> {
     }
   }
 
-  private void deletePartial() {
+  private static void deletePartial(Path file) {
     try {
       Files.deleteIfExists(file);
     } catch (IOException ignored) {

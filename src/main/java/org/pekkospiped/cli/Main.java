@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.pekkospiped.config.IoReason;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import org.pekkospiped.config.SettingsException;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Parameters;
     sortOptions = false,
     separator = " ",
     versionProvider = VersionProvider.class,
-    subcommands = {KeygenCommand.class, SpipeCommand.class},
+    subcommands = {KeygenCommand.class, SpipeCommand.class, DemoCommand.class},
     synopsisHeading = "Usage:%n",
     customSynopsis = {
       "  pekko-spiped [FILE] [-p <pidfile>] [-F] [--syslog]",
@@ -38,6 +39,7 @@ import picocli.CommandLine.Parameters;
       "      [-DFj] [-f | -g] [-n <max # connections>] [-o <connection timeout>]",
       "      [-p <pidfile>] [-r <rtime> | -R] [-b <bind address>] [--syslog]",
       "  pekko-spiped keygen FILE",
+      "  pekko-spiped demo",
       "  pekko-spiped spipe -t <target socket> -k <key file> [-f | -g] [-j]",
       "      [-o <connection timeout>]",
       "  pekko-spiped -v | --help",
@@ -136,10 +138,22 @@ public final class Main implements Callable<Integer> {
       System.setProperty(LOGBACK_CONFIGURATION, "logback-syslog.xml");
     }
 
-    SpipedSettings settings = settings();
+    return run(settings());
+  }
+
+  /** Runs the daemon until it shuts down, writing the pid file once it has started. */
+  int run(SpipedSettings settings) {
+    return run(settings, () -> {});
+  }
+
+  /** As above, and runs whenListening once every pipe listens. */
+  int run(SpipedSettings settings, Runnable whenListening) {
+    // Logging starts here, on one thread, before the actor system's threads race to start it.
+    LoggerFactory.getILoggerFactory();
     daemonStarted = true;
     try (DaemonRunner.Running daemon = runner.start(settings)) {
       writePidFile();
+      daemon.listening().thenRun(whenListening);
       awaitTermination(daemon);
     }
     return EXIT_OK;

@@ -136,31 +136,7 @@ final class PipeReader {
       return key;
     } catch (IOException e) {
       String what = fileName.equals("-") ? "standard input" : fileName;
-      throw reader.fail("key-file", "cannot read " + what + " (" + reason(e) + ")");
+      throw reader.fail("key-file", "cannot read " + what + " (" + IoReason.of(e) + ")");
     }
-  }
-
-  /** The reason alone, in the words of strerror, whichever file API the key reader used. */
-  static String reason(IOException e) {
-    if (e instanceof NoSuchFileException) {
-      return "No such file or directory";
-    }
-    if (e instanceof AccessDeniedException) {
-      return "Permission denied";
-    }
-    if (e instanceof FileSystemException fs && fs.getReason() != null) {
-      return fs.getReason();
-    }
-
-    // FileNotFoundException says "name (reason)".
-    String message = e.getMessage();
-    if (message == null) {
-      return e.getClass().getSimpleName();
-    }
-    int open = message.lastIndexOf(" (");
-    if (e instanceof FileNotFoundException && open >= 0 && message.endsWith(")")) {
-      return message.substring(open + 2, message.length() - 1);
-    }
-    return message;
   }
 }

@@ -47,7 +47,7 @@ final class Sockets {
 
     return Tcp.get(system)
         .bind(source.host(), source.port(), BACKLOG, options(pipe), true, Optional.empty())
-        .map(connection -> new Accepted(connection.remoteAddress().toString(), connection.flow()))
+        .map(connection -> new Accepted(describe(connection.remoteAddress()), connection.flow()))
         .mapMaterializedValue(
             bound ->
                 bound.thenApply(
@@ -55,7 +55,7 @@ final class Sockets {
                         new Listening() {
                           @Override
                           public String address() {
-                            return binding.localAddress().toString();
+                            return describe(binding.localAddress());
                           }
 
                           @Override
@@ -78,6 +78,11 @@ final class Sockets {
 
   static InetSocketAddress address(Endpoint.Tcp endpoint) {
     return new InetSocketAddress(endpoint.host(), endpoint.port());
+  }
+
+  /** An address as spiped's forms write it: [127.0.0.1]:8025 or [::1]:8025. */
+  static String describe(InetSocketAddress address) {
+    return "[" + address.getAddress().getHostAddress() + "]:" + address.getPort();
   }
 
   /** Both sockets get TCP_NODELAY (packets are written whole) and, unless -j, keep-alives. */

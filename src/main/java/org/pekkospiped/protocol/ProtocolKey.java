@@ -1,13 +1,10 @@
 package org.pekkospiped.protocol;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -44,7 +41,7 @@ public final class ProtocolKey {
   /**
    * Reads and hashes the key file; {@code "-"} reads standard input to EOF.
    *
-   * @throws IOException naming the file and the reason it could not be read
+   * @throws IOException as the JDK reports it; the caller words it for the operator
    */
   public static ProtocolKey read(String fileName) throws IOException {
     return read(fileName, System.in);
@@ -55,15 +52,11 @@ public final class ProtocolKey {
     Objects.requireNonNull(fileName, "fileName");
 
     if (fileName.equals(STDIN)) {
-      return hashing("standard input", stdin);
+      return hashing(stdin);
     }
 
     try (InputStream file = Files.newInputStream(Path.of(fileName))) {
-      return hashing(fileName, file);
-    } catch (KeyFileException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new KeyFileException(fileName, e);
+      return hashing(file);
     }
   }
 
@@ -89,15 +82,13 @@ public final class ProtocolKey {
   }
 
   /** Streams the input through SHA-256 so a large key file is never held in memory. */
-  private static ProtocolKey hashing(String name, InputStream in) throws KeyFileException {
+  private static ProtocolKey hashing(InputStream in) throws IOException {
     MessageDigest sha256 = Primitives.newSha256();
     byte[] buffer = new byte[8192];
     try {
       for (int n = in.read(buffer); n != -1; n = in.read(buffer)) {
         sha256.update(buffer, 0, n);
       }
-    } catch (IOException e) {
-      throw new KeyFileException(name, e);
     } finally {
       Arrays.fill(buffer, (byte) 0);
     }
@@ -108,26 +99,5 @@ public final class ProtocolKey {
     MessageDigest sha256 = Primitives.newSha256();
     sha256.update(HASH_CODE_LABEL);
     return ByteBuffer.wrap(sha256.digest(digest)).getInt();
-  }
-
-  /** An unreadable key file, with a message fit for the operator. */
-  private static final class KeyFileException extends IOException {
-
-    private static final long serialVersionUID = 1L;
-
-    KeyFileException(String name, IOException cause) {
-      super("cannot read key file " + name + ": " + reason(cause), cause);
-    }
-
-    /** NIO puts only the path into some messages; say what actually went wrong. */
-    private static String reason(IOException e) {
-      if (e instanceof NoSuchFileException || e instanceof FileNotFoundException) {
-        return "no such file";
-      }
-      if (e instanceof AccessDeniedException) {
-        return "permission denied";
-      }
-      return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    }
   }
 }
