@@ -311,6 +311,27 @@ public abstract class PipePairScenarios {
     assertArrayEquals(payload, PlainClient.exchange(pipe.entry(), payload, TIMEOUT));
   }
 
+  @Test
+  void noForwardSecrecyAtDecryptingEndOnly_roundTripWorks() throws Exception {
+    EchoServer echo = use(EchoServer.start());
+    PipePair pipe = openPipe(echo.address(), key(), List.of(), key(), List.of("-f"));
+    byte[] payload = RandomBytes.of(13, 5000);
+
+    assertArrayEquals(payload, PlainClient.exchange(pipe.entry(), payload, TIMEOUT));
+  }
+
+  // Goal: -g holds on the client side too: a server that skips DH is dropped.
+  @Test
+  void forwardSecrecyRequiredAtEncryptingEnd_weakServer_connectionDropped() throws Exception {
+    EchoServer echo = use(EchoServer.start());
+    PipePair pipe = openPipe(echo.address(), key(), List.of("-g"), key(), List.of("-f"));
+
+    PlainClient.Received received =
+        PlainClient.exchangeUntilClosed(pipe.entry(), "hello".getBytes(), TIMEOUT);
+
+    assertEquals(0, received.bytes().length);
+  }
+
   // Goal: at the -n limit the end stops accepting; the next client waits in the listen backlog.
   @Test
   void connectionLimitOne_secondClientServedOnlyAfterFirstCloses() throws Exception {
