@@ -2,6 +2,8 @@ package org.pekkospiped.pipe;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -62,7 +64,7 @@ final class PipeActor {
   private final ActorContext<Command> context;
   private final PipeSettings pipe;
   private final Events events;
-  private final AtomicReference<InetSocketAddress> target = new AtomicReference<>();
+  private final AtomicReference<SocketAddress> target = new AtomicReference<>();
   private Sockets.Listening socket;
 
   private PipeActor(ActorContext<Command> context, PipeSettings pipe, Events events) {
@@ -81,7 +83,10 @@ final class PipeActor {
   private Behavior<Command> start(SpipedSettings settings, TimerScheduler<Command> timers) {
     // The first resolution is done before binding: a pipe without a target is no use.
     try {
-      target.set(resolveTarget());
+      target.set(
+          pipe.target() instanceof Endpoint.Unix unix
+              ? UnixDomainSocketAddress.of(unix.path())
+              : resolveTarget());
     } catch (PipeFailure e) {
       context.getLog().error("pipe [{}]: {}; retrying with backoff", pipe.name(), e.getMessage());
       throw e;
@@ -204,10 +209,9 @@ final class PipeActor {
     return Behaviors.same();
   }
 
+  /** Only a TCP target is resolved; a Unix socket's path is used as it is. */
   private InetSocketAddress resolveTarget() {
-    if (!(pipe.target() instanceof Endpoint.Tcp tcp)) {
-      throw new UnsupportedOperationException("unix sockets are not supported yet");
-    }
+    Endpoint.Tcp tcp = (Endpoint.Tcp) pipe.target();
     try {
       return new InetSocketAddress(InetAddress.getByName(tcp.host()), tcp.port());
     } catch (UnknownHostException e) {
