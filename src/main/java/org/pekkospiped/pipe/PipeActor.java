@@ -66,6 +66,7 @@ final class PipeActor {
   private final Events events;
   private final AtomicReference<SocketAddress> target = new AtomicReference<>();
   private Sockets.Listening socket;
+  private CompletionStage<Done> acceptLoop;
 
   private PipeActor(ActorContext<Command> context, PipeSettings pipe, Events events) {
     this.context = context;
@@ -118,11 +119,13 @@ final class PipeActor {
                 .toMat(Sink.ignore(), Keep.both())
                 .run(context.getSystem());
 
+    // The accept loop's end is watched only once bound: a failed bind ends it too, and that
+    // second message would otherwise reach (and restart) the next incarnation of this actor.
+    acceptLoop = running.second();
     context.pipeToSelf(
         running.first(),
         (listening, failure) ->
             failure == null ? new Listening(listening) : new BindFailed(failure));
-    context.pipeToSelf(running.second(), (done, failure) -> new AcceptLoopEnded(failure));
   }
 
   private Behavior<Command> receive() {
@@ -140,6 +143,7 @@ final class PipeActor {
 
   private Behavior<Command> onListening(Listening message) {
     socket = message.socket();
+    context.pipeToSelf(acceptLoop, (done, failure) -> new AcceptLoopEnded(failure));
     context
         .getLog()
         .info(
@@ -171,7 +175,10 @@ final class PipeActor {
     }
     context
         .getLog()
-        .error("pipe [{}]: stopped accepting: {}; restarting", pipe.name(), message.cause());
+        .error(
+            "pipe [{}]: stopped accepting: {}; restarting",
+            pipe.name(),
+            rootMessage(message.cause()));
     throw new PipeFailure("accept loop failed", message.cause());
   }
 
