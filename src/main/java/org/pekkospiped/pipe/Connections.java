@@ -1,6 +1,6 @@
 package org.pekkospiped.pipe;
 
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.security.SecureRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -36,7 +36,7 @@ final class Connections {
   private final PipeSettings pipe;
   private final int packetsPerWrite;
   private final Executor handshakes;
-  private final Supplier<InetSocketAddress> target;
+  private final Supplier<SocketAddress> target;
   private final SecureRandom random = new SecureRandom();
   private final AtomicInteger active = new AtomicInteger();
 
@@ -49,7 +49,7 @@ final class Connections {
       PipeSettings pipe,
       int packetsPerWrite,
       Executor handshakes,
-      Supplier<InetSocketAddress> target) {
+      Supplier<SocketAddress> target) {
     this.system = system;
     this.pipe = pipe;
     this.packetsPerWrite = packetsPerWrite;

@@ -2,6 +2,8 @@ package org.pekkospiped.pipe;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -62,8 +64,9 @@ final class PipeActor {
   private final ActorContext<Command> context;
   private final PipeSettings pipe;
   private final Events events;
-  private final AtomicReference<InetSocketAddress> target = new AtomicReference<>();
+  private final AtomicReference<SocketAddress> target = new AtomicReference<>();
   private Sockets.Listening socket;
+  private CompletionStage<Done> acceptLoop;
 
   private PipeActor(ActorContext<Command> context, PipeSettings pipe, Events events) {
     this.context = context;
@@ -81,7 +84,10 @@ final class PipeActor {
   private Behavior<Command> start(SpipedSettings settings, TimerScheduler<Command> timers) {
     // The first resolution is done before binding: a pipe without a target is no use.
     try {
-      target.set(resolveTarget());
+      target.set(
+          pipe.target() instanceof Endpoint.Unix unix
+              ? UnixDomainSocketAddress.of(unix.path())
+              : resolveTarget());
     } catch (PipeFailure e) {
       context.getLog().error("pipe [{}]: {}; retrying with backoff", pipe.name(), e.getMessage());
       throw e;
@@ -113,11 +119,13 @@ final class PipeActor {
                 .toMat(Sink.ignore(), Keep.both())
                 .run(context.getSystem());
 
+    // The accept loop's end is watched only once bound: a failed bind ends it too, and that
+    // second message would otherwise reach (and restart) the next incarnation of this actor.
+    acceptLoop = running.second();
     context.pipeToSelf(
         running.first(),
         (listening, failure) ->
             failure == null ? new Listening(listening) : new BindFailed(failure));
-    context.pipeToSelf(running.second(), (done, failure) -> new AcceptLoopEnded(failure));
   }
 
   private Behavior<Command> receive() {
@@ -135,6 +143,7 @@ final class PipeActor {
 
   private Behavior<Command> onListening(Listening message) {
     socket = message.socket();
+    context.pipeToSelf(acceptLoop, (done, failure) -> new AcceptLoopEnded(failure));
     context
         .getLog()
         .info(
@@ -166,7 +175,10 @@ final class PipeActor {
     }
     context
         .getLog()
-        .error("pipe [{}]: stopped accepting: {}; restarting", pipe.name(), message.cause());
+        .error(
+            "pipe [{}]: stopped accepting: {}; restarting",
+            pipe.name(),
+            rootMessage(message.cause()));
     throw new PipeFailure("accept loop failed", message.cause());
   }
 
@@ -204,10 +216,9 @@ final class PipeActor {
     return Behaviors.same();
   }
 
+  /** Only a TCP target is resolved; a Unix socket's path is used as it is. */
   private InetSocketAddress resolveTarget() {
-    if (!(pipe.target() instanceof Endpoint.Tcp tcp)) {
-      throw new UnsupportedOperationException("unix sockets are not supported yet");
-    }
+    Endpoint.Tcp tcp = (Endpoint.Tcp) pipe.target();
     try {
       return new InetSocketAddress(InetAddress.getByName(tcp.host()), tcp.port());
     } catch (UnknownHostException e) {

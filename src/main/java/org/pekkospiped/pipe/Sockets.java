@@ -1,6 +1,8 @@
 package org.pekkospiped.pipe;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -21,6 +23,8 @@ import org.pekkospiped.config.PipeSettings;
  *
  * <p>Both kinds are half-close capable: EOF on one direction leaves the other flowing, which is
  * what spiped does and what request/response clients that shut down their sending side need.
+ * TCP endpoints use Pekko's TCP; Unix domain sockets use the JDK's channels, through {@link
+ * UnixAcceptStage} and {@link UnixConnectionStage}, with the same backpressure.
  */
 final class Sockets {
   /** The listen backlog; connections past the connection limit wait here, as with spiped. */
@@ -41,10 +45,11 @@ final class Sockets {
   /** Accepts connections on source; each pull of the source accepts at most one more. */
   static Source<Accepted, CompletionStage<Listening>> listen(
       ActorSystem<?> system, PipeSettings pipe) {
-    if (!(pipe.source() instanceof Endpoint.Tcp source)) {
-      throw new UnsupportedOperationException("unix sockets are not supported yet");
+    if (pipe.source() instanceof Endpoint.Unix source) {
+      return listenUnix(system, source);
     }
 
+    Endpoint.Tcp source = (Endpoint.Tcp) pipe.source();
     return Tcp.get(system)
         .bind(source.host(), source.port(), BACKLOG, options(pipe), true, Optional.empty())
         .map(connection -> new Accepted(describe(connection.remoteAddress()), connection.flow()))
@@ -65,8 +70,36 @@ final class Sockets {
                         }));
   }
 
-  /** Connects to target within the pipe's timeout; the stream fails if that cannot be done. */
+  /** An accepted Unix connection has no remote address: its peer is told by the path. */
+  private static Source<Accepted, CompletionStage<Listening>> listenUnix(
+      ActorSystem<?> system, Endpoint.Unix source) {
+    UnixSelector selector = UnixSelector.get(system);
+    String peer = source.path().toString();
+    return Source.fromGraph(new UnixAcceptStage(selector, source.path(), BACKLOG))
+        .map(
+            channel ->
+                new Accepted(
+                    peer,
+                    Flow.fromGraph(UnixConnectionStage.accepted(selector, channel))
+                        .mapMaterializedValue(connected -> NotUsed.getInstance())));
+  }
+
+  /**
+   * Connects to target within the pipe's timeout; the stream fails if that cannot be done.
+   *
+   * @param target an {@link InetSocketAddress} for a TCP target, a {@link
+   *     UnixDomainSocketAddress} for a Unix one
+   */
   static Flow<ByteString, ByteString, CompletionStage<Done>> connect(
+      ActorSystem<?> system, PipeSettings pipe, SocketAddress target) {
+    if (target instanceof UnixDomainSocketAddress unix) {
+      return Flow.fromGraph(
+          UnixConnectionStage.connect(UnixSelector.get(system), unix, pipe.timeout()));
+    }
+    return connectTcp(system, pipe, (InetSocketAddress) target);
+  }
+
+  private static Flow<ByteString, ByteString, CompletionStage<Done>> connectTcp(
       ActorSystem<?> system, PipeSettings pipe, InetSocketAddress target) {
     Optional<InetSocketAddress> local =
         pipe.bindAddress().map(bind -> (Endpoint.Tcp) bind).map(Sockets::address);

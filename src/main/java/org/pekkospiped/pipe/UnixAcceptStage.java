@@ -1,0 +1,164 @@
+package org.pekkospiped.pipe;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.Done;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.SourceShape;
+import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.stream.stage.OutHandler;
+
+/**
+ * Listens on a Unix domain socket and emits each accepted connection, in non-blocking mode.
+ *
+ * <p>A connection is accepted only when the stage is pulled, so a consumer that stops pulling
+ * (at the connection limit) leaves the rest in the listen backlog, as with TCP. The stage binds
+ * when it starts, replacing a stale socket file (see {@link UnixSocketFile}); its materialized
+ * value completes once it is listening, or fails if it cannot bind. It removes the socket file
+ * when it stops, or as soon as {@link Sockets.Listening#unbind()} is called, so that a pipe
+ * restarting right after can bind the same path at once.
+ */
+final class UnixAcceptStage
+    extends AbstractGraphStageWithMaterializedValue<
+        SourceShape<SocketChannel>, CompletionStage<Sockets.Listening>> {
+  private final Outlet<SocketChannel> out = Outlet.create("UnixAcceptStage.out");
+  private final SourceShape<SocketChannel> shape = SourceShape.of(out);
+
+  private final UnixSelector selector;
+  private final Path path;
+  private final int backlog;
+
+  UnixAcceptStage(UnixSelector selector, Path path, int backlog) {
+    this.selector = selector;
+    this.path = path;
+    this.backlog = backlog;
+  }
+
+  @Override
+  public SourceShape<SocketChannel> shape() {
+    return shape;
+  }
+
+  @Override
+  public Attributes initialAttributes() {
+    return Attributes.name("spiped-unix-accept");
+  }
+
+  @Override
+  public Pair<GraphStageLogic, CompletionStage<Sockets.Listening>>
+      createLogicAndMaterializedValuePair(Attributes attributes) {
+    CompletableFuture<Sockets.Listening> bound = new CompletableFuture<>();
+    return Pair.create(new Logic(bound), bound);
+  }
+
+  private final class Logic extends GraphStageLogic implements OutHandler, Sockets.Listening {
+    private final CompletableFuture<Sockets.Listening> bound;
+    private final AtomicBoolean unbound = new AtomicBoolean();
+    private AsyncCallback<Done> finish;
+    private ServerSocketChannel server;
+    private UnixSocketFile socketFile;
+    private SelectionKey key;
+
+    Logic(CompletableFuture<Sockets.Listening> bound) {
+      super(shape);
+      this.bound = bound;
+      setHandler(out, this);
+    }
+
+    @Override
+    public void preStart() {
+      finish = createAsyncCallback(done -> completeStage());
+      AsyncCallback<Integer> ready = createAsyncCallback(operations -> onReady());
+      try {
+        UnixSocketFile.clearStale(path);
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(path), backlog);
+        socketFile = UnixSocketFile.bound(path);
+        server.configureBlocking(false);
+        key = selector.register(server, ready::invoke);
+      } catch (IOException e) {
+        bound.completeExceptionally(e);
+        failStage(e);
+        return;
+      }
+      bound.complete(this);
+    }
+
+    @Override
+    public void postStop() {
+      bound.completeExceptionally(new IOException("stopped before binding " + path));
+      close();
+    }
+
+    @Override
+    public void onPull() {
+      accept();
+    }
+
+    private void onReady() {
+      if (isAvailable(out)) {
+        accept();
+      }
+    }
+
+    /** Takes one connection from the backlog, or waits for one to arrive. */
+    private void accept() {
+      try {
+        SocketChannel connection = server.accept();
+        if (connection == null) {
+          selector.await(key, SelectionKey.OP_ACCEPT);
+          return;
+        }
+        connection.configureBlocking(false);
+        push(out, connection);
+      } catch (IOException e) {
+        // Once unbound, the channel is closed under us: that ends the source, it is no failure.
+        if (unbound.get()) {
+          completeStage();
+        } else {
+          failStage(e);
+        }
+      }
+    }
+
+    @Override
+    public String address() {
+      return path.toString();
+    }
+
+    /** Thread-safe: closes and removes the socket now, then completes the source. */
+    @Override
+    public CompletionStage<Done> unbind() {
+      close();
+      finish.invoke(Done.getInstance());
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+
+    private void close() {
+      if (server == null || !unbound.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        server.close();
+      } catch (IOException e) {
+        // The file is removed below all the same, and the descriptor is gone either way.
+      }
+      selector.wakeup();
+      if (socketFile != null) {
+        socketFile.remove();
+      }
+    }
+  }
+}

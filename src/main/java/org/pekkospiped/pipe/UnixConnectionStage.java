@@ -1,0 +1,268 @@
+package org.pekkospiped.pipe;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.stream.stage.InHandler;
+import org.apache.pekko.stream.stage.OutHandler;
+import org.apache.pekko.stream.stage.TimerGraphStageLogic;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * One Unix domain socket connection as a flow: bytes pushed in are written to the socket, bytes
+ * read from it come out.
+ *
+ * <pre>
+ *              +-----------------------------+
+ *  to write -> | in                          | ---> socket
+ *              |     UnixConnectionStage     |
+ *  read     <- | out                         | <--- socket
+ *              +-----------------------------+
+ * </pre>
+ *
+ * <p>Backpressure is kept both ways: the socket is read only when out is pulled, at most one
+ * chunk of {@link #READ_CHUNK} bytes at a time, and in is pulled again only when the last
+ * element has been written whole. The channel is non-blocking; when it would block, the stage
+ * waits for the {@link UnixSelector} to call it back.
+ *
+ * <p>The two directions close on their own, as spiped's do: EOF on the socket completes out,
+ * and completion of in shuts the socket down for output. The channel is closed when both are
+ * done, and at once on any error, or when out is cancelled; either tears down both directions.
+ * The materialized value completes when the socket is connected, or fails if it cannot be.
+ */
+final class UnixConnectionStage
+    extends AbstractGraphStageWithMaterializedValue<
+        FlowShape<ByteString, ByteString>, CompletionStage<Done>> {
+  /** The most bytes one read takes from the socket, and so the size of elements coming out. */
+  static final int READ_CHUNK = 64 * 1024;
+
+  private final Inlet<ByteString> in = Inlet.create("UnixConnectionStage.in");
+  private final Outlet<ByteString> out = Outlet.create("UnixConnectionStage.out");
+  private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
+
+  private final UnixSelector selector;
+  private final SocketChannel accepted;
+  private final UnixDomainSocketAddress target;
+  private final Duration connectTimeout;
+
+  private UnixConnectionStage(
+      UnixSelector selector,
+      SocketChannel accepted,
+      UnixDomainSocketAddress target,
+      Duration connectTimeout) {
+    this.selector = selector;
+    this.accepted = accepted;
+    this.target = target;
+    this.connectTimeout = connectTimeout;
+  }
+
+  /** A connection already accepted, in non-blocking mode; the flow may be run once. */
+  static UnixConnectionStage accepted(UnixSelector selector, SocketChannel channel) {
+    return new UnixConnectionStage(selector, channel, null, null);
+  }
+
+  /** A connection to target, made when the flow runs, that fails unless made within timeout. */
+  static UnixConnectionStage connect(
+      UnixSelector selector, UnixDomainSocketAddress target, Duration timeout) {
+    return new UnixConnectionStage(selector, null, target, timeout);
+  }
+
+  @Override
+  public FlowShape<ByteString, ByteString> shape() {
+    return shape;
+  }
+
+  @Override
+  public Attributes initialAttributes() {
+    return Attributes.name("spiped-unix-connection");
+  }
+
+  @Override
+  public Pair<GraphStageLogic, CompletionStage<Done>> createLogicAndMaterializedValuePair(
+      Attributes attributes) {
+    CompletableFuture<Done> connected = new CompletableFuture<>();
+    return Pair.create(new Logic(connected), connected);
+  }
+
+  private final class Logic extends TimerGraphStageLogic implements InHandler, OutHandler {
+    private final CompletableFuture<Done> connected;
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_CHUNK);
+    private SocketChannel channel;
+    private SelectionKey key;
+    private ByteBuffer writing;
+    private boolean writeSideDone;
+
+    Logic(CompletableFuture<Done> connected) {
+      super(shape);
+      this.connected = connected;
+      setHandlers(in, out, this);
+    }
+
+    @Override
+    public void preStart() {
+      AsyncCallback<Integer> ready = createAsyncCallback(this::onReady);
+      try {
+        channel = accepted != null ? accepted : SocketChannel.open(StandardProtocolFamily.UNIX);
+        channel.configureBlocking(false);
+        key = selector.register(channel, ready::invoke);
+        if (accepted != null || channel.connect(target)) {
+          onConnected();
+        } else {
+          scheduleOnce("connect-timeout", connectTimeout);
+          selector.await(key, SelectionKey.OP_CONNECT);
+        }
+      } catch (IOException e) {
+        fail(e);
+      }
+    }
+
+    @Override
+    public void onTimer(Object timerKey) {
+      long millis = connectTimeout.toMillis();
+      fail(new SocketTimeoutException("connect timed out after " + millis + " ms"));
+    }
+
+    @Override
+    public void postStop() {
+      connected.completeExceptionally(new IOException("stopped before connecting"));
+      if (channel != null) {
+        closeQuietly();
+        selector.wakeup();
+      }
+    }
+
+    private void onReady(int operations) {
+      try {
+        if ((operations & SelectionKey.OP_CONNECT) != 0 && channel.finishConnect()) {
+          cancelTimer("connect-timeout");
+          onConnected();
+        }
+        if ((operations & SelectionKey.OP_READ) != 0 && isAvailable(out)) {
+          read();
+        }
+        if ((operations & SelectionKey.OP_WRITE) != 0 && writing != null) {
+          write();
+        }
+      } catch (IOException e) {
+        fail(e);
+      }
+    }
+
+    /** Reading waits for the first pull; writing starts now, unless in already finished. */
+    private void onConnected() throws IOException {
+      connected.complete(Done.getInstance());
+      if (isAvailable(out)) {
+        read();
+      }
+      if (isClosed(in)) {
+        shutDownWriteSide();
+      } else {
+        pull(in);
+      }
+    }
+
+    @Override
+    public void onPull() throws IOException {
+      if (connected.isDone()) {
+        read();
+      }
+    }
+
+    /** Reads what is there now, one chunk at most, or waits until something is. */
+    private void read() throws IOException {
+      int count = channel.read(readBuffer);
+      if (count > 0) {
+        readBuffer.flip();
+        push(out, ByteString.fromByteBuffer(readBuffer));
+        readBuffer.clear();
+      } else if (count == 0) {
+        selector.await(key, SelectionKey.OP_READ);
+      } else {
+        complete(out);
+        closeIfBothDone();
+      }
+    }
+
+    @Override
+    public void onPush() throws IOException {
+      writing = grab(in).asByteBuffer();
+      write();
+    }
+
+    /** Writes as much of the current element as the socket takes; the rest when it can. */
+    private void write() throws IOException {
+      channel.write(writing);
+      if (writing.hasRemaining()) {
+        selector.await(key, SelectionKey.OP_WRITE);
+        return;
+      }
+
+      writing = null;
+      if (isClosed(in)) {
+        shutDownWriteSide();
+      } else {
+        pull(in);
+      }
+    }
+
+    @Override
+    public void onUpstreamFinish() throws IOException {
+      // An element still being written goes out first; write() shuts down after it.
+      if (connected.isDone() && writing == null) {
+        shutDownWriteSide();
+      }
+    }
+
+    @Override
+    public void onUpstreamFailure(Throwable cause) {
+      fail(cause);
+    }
+
+    @Override
+    public void onDownstreamFinish(Throwable cause) {
+      cancelStage(cause);
+    }
+
+    /** Sends EOF to the peer, which may go on sending to us. */
+    private void shutDownWriteSide() throws IOException {
+      channel.shutdownOutput();
+      writeSideDone = true;
+      closeIfBothDone();
+    }
+
+    private void closeIfBothDone() {
+      if (writeSideDone && isClosed(out)) {
+        completeStage();
+      }
+    }
+
+    private void fail(Throwable cause) {
+      connected.completeExceptionally(cause);
+      failStage(cause);
+    }
+
+    private void closeQuietly() {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        // Nothing is left to tell about a socket we are done with.
+      }
+    }
+  }
+}
