@@ -33,6 +33,9 @@ import org.pekkospiped.protocol.Wire;
  * through. Both directions live in one stage so that a bad packet tears down both at once.
  */
 final class PacketStage extends GraphStage<BidiShape<ByteString, ByteString, ByteString, ByteString>> {
+  /** The message of the PacketException for EOF in the middle of a packet. */
+  static final String TRUNCATED = "truncated packet";
+
   private final Inlet<ByteString> plaintextIn = Inlet.create("PacketStage.plaintextIn");
   private final Outlet<ByteString> packetsOut = Outlet.create("PacketStage.packetsOut");
   private final Inlet<ByteString> packetsIn = Inlet.create("PacketStage.packetsIn");
@@ -184,7 +187,7 @@ final class PacketStage extends GraphStage<BidiShape<ByteString, ByteString, Byt
     public void onUpstreamFinish() throws PacketException {
       // A packet cut short by EOF cannot be authenticated: the connection was tampered with.
       if (!partial.isEmpty()) {
-        throw new PacketException("truncated packet");
+        throw new PacketException(TRUNCATED);
       }
       logic.complete(plaintextOut);
     }
