@@ -43,9 +43,13 @@ final class ConnectionEvents {
   private final LogThrottle throttle;
 
   ConnectionEvents(PipeSettings pipe, PipeMetrics metrics, Duration repeatInterval) {
+    this(pipe, metrics, new LogThrottle(repeatInterval));
+  }
+
+  ConnectionEvents(PipeSettings pipe, PipeMetrics metrics, LogThrottle throttle) {
     this.pipe = pipe;
     this.metrics = metrics;
-    this.throttle = new LogThrottle(repeatInterval);
+    this.throttle = throttle;
   }
 
   void accepted() {
@@ -146,15 +150,28 @@ final class ConnectionEvents {
     PipeMetrics.Drop drop =
         truncated ? PipeMetrics.Drop.TRUNCATED_PACKET : PipeMetrics.Drop.BAD_PACKET;
     metrics.dropped(drop);
-    emit(
-        Level.INFO,
-        drop.name(),
-        null,
-        "pipe [{}]: connection from {} dropped: {} from {}",
-        pipe.name(),
-        peer,
-        truncated ? "truncated packet" : "bad packet",
-        pipe.mode() == Mode.ENCRYPT ? "target" : "peer");
+    String from = pipe.mode() == Mode.ENCRYPT ? "target" : "peer";
+    if (truncated) {
+      emit(
+          Level.INFO,
+          drop.name(),
+          null,
+          "pipe [{}]: connection from {} dropped: truncated packet from {}",
+          pipe.name(),
+          peer,
+          from);
+    } else {
+      // The message is the opener's own, terse on purpose: MAC or length, never a value.
+      emit(
+          Level.INFO,
+          drop.name(),
+          null,
+          "pipe [{}]: connection from {} dropped: bad packet from {} ({})",
+          pipe.name(),
+          peer,
+          from,
+          failure.getMessage());
+    }
   }
 
   private void otherFailure(String peer, Throwable failure) {
