@@ -31,6 +31,7 @@ public final class SpipedSettings {
   private final Duration restartMaxBackoff;
   private final int packetsPerWrite;
   private final Optional<Endpoint> prometheusEndpoint;
+  private final Duration logRepeatInterval;
 
   private SpipedSettings(Config config, List<PipeSettings> pipes, SettingReader root) {
     this.config = config;
@@ -40,6 +41,7 @@ public final class SpipedSettings {
     this.restartMaxBackoff = root.duration("restart.max-backoff", false);
     this.packetsPerWrite = root.wholeNumber("stream.packets-per-write", 1, "less than 1");
     this.prometheusEndpoint = optionalEndpoint(root, "metrics.prometheus-endpoint");
+    this.logRepeatInterval = root.duration("logging.repeat-interval", true);
     if (restartMaxBackoff.compareTo(restartMinBackoff) < 0) {
       throw root.fail("restart.max-backoff", "is less than restart.min-backoff");
     }
@@ -94,6 +96,14 @@ public final class SpipedSettings {
   /** {@code pekko-spiped.metrics.prometheus-endpoint}: where to serve metrics, if anywhere. */
   public Optional<Endpoint> prometheusEndpoint() {
     return prometheusEndpoint;
+  }
+
+  /**
+   * {@code pekko-spiped.logging.repeat-interval}: the shortest time between two log lines about
+   * failed connections of one pipe for one reason; 0 logs every one.
+   */
+  public Duration logRepeatInterval() {
+    return logRepeatInterval;
   }
 
   private static Config resolve(Config config) {

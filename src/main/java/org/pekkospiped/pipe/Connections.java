@@ -7,6 +7,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -15,9 +16,7 @@ import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.util.ByteString;
 import org.pekkospiped.config.Mode;
 import org.pekkospiped.config.PipeSettings;
-import org.pekkospiped.protocol.HandshakeException;
 import org.pekkospiped.protocol.HandshakeSession;
-import org.pekkospiped.protocol.PacketException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,24 +36,28 @@ final class Connections {
   private final int packetsPerWrite;
   private final Executor handshakes;
   private final Supplier<SocketAddress> target;
+  private final ConnectionEvents events;
   private final SecureRandom random = new SecureRandom();
   private final AtomicInteger active = new AtomicInteger();
 
   /**
    * @param handshakes where handshake exponentiations run
    * @param target the target's address as last resolved
+   * @param events where each connection's start, bytes and end are reported
    */
   Connections(
       ActorSystem<?> system,
       PipeSettings pipe,
       int packetsPerWrite,
       Executor handshakes,
-      Supplier<SocketAddress> target) {
+      Supplier<SocketAddress> target,
+      ConnectionEvents events) {
     this.system = system;
     this.pipe = pipe;
     this.packetsPerWrite = packetsPerWrite;
     this.handshakes = handshakes;
     this.target = target;
+    this.events = events;
   }
 
   /** The number of connections open now. */
@@ -97,7 +100,9 @@ final class Connections {
     Flow<ByteString, ByteString, CompletionStage<Done>> plaintextSide =
         ProtocolStack.create(handshake, true, pipe.timeout(), packetsPerWrite)
             .join(Sockets.connect(system, pipe, target.get()), Keep.right());
-    return accepted.flow().joinMat(plaintextSide, Keep.right()).run(system);
+    return counted(accepted.flow(), events::targetToSource, events::sourceToTarget)
+        .joinMat(plaintextSide, Keep.right())
+        .run(system);
   }
 
   /** The accepted socket carries packets; we are server, and reach the target once proven. */
@@ -110,7 +115,10 @@ final class Connections {
                 .peerProven()
                 .thenApply(
                     proven ->
-                        Sockets.connect(system, pipe, target.get())
+                        counted(
+                                Sockets.connect(system, pipe, target.get()),
+                                events::sourceToTarget,
+                                events::targetToSource)
                             .mapMaterializedValue(
                                 connected -> reportTo(connected, targetConnected))));
     Flow<ByteString, ByteString, CompletionStage<CompletionStage<Done>>> networkSide =
@@ -132,6 +140,26 @@ final class Connections {
     return connected;
   }
 
+  /**
+   * The plaintext socket of a connection, with its bytes counted on the way in and out. The
+   * counting maps fuse with the socket's stage, so they add no asynchronous boundary.
+   */
+  private static <M> Flow<ByteString, ByteString, M> counted(
+      Flow<ByteString, ByteString, M> socket, IntConsumer written, IntConsumer read) {
+    return Flow.of(ByteString.class)
+        .map(
+            chunk -> {
+              written.accept(chunk.size());
+              return chunk;
+            })
+        .viaMat(socket, Keep.right())
+        .map(
+            chunk -> {
+              read.accept(chunk.size());
+              return chunk;
+            });
+  }
+
   private HandshakeSession clientSession() {
     return HandshakeSession.client(pipe.keys().get(0), pipe.forwardSecrecy(), random);
   }
@@ -141,52 +169,26 @@ final class Connections {
   }
 
   private void countOpened() {
+    events.accepted();
     int now = active.incrementAndGet();
     if (now == pipe.maxConnections()) {
-      log.warn(
-          "pipe [{}]: connection limit {} reached; new connections wait in the listen backlog",
-          pipe.name(),
-          now);
+      events.limitReached(now);
     }
   }
 
   private void countClosed() {
+    events.closed();
     int before = active.getAndDecrement();
     if (before == pipe.maxConnections()) {
-      log.info("pipe [{}]: below the connection limit again, accepting", pipe.name());
+      events.belowLimit();
     }
   }
 
-  /** One line per connection that did not end cleanly, at a level matching who must act. */
+  /** One line and one count per connection that did not end cleanly: see ConnectionEvents. */
   private void report(
       Sockets.Accepted accepted, Throwable failure, CompletionStage<Done> targetConnected) {
-    if (failure == null) {
-      log.debug("pipe [{}]: connection from {} closed", pipe.name(), accepted.peer());
-      return;
-    }
-
-    Throwable cause = unwrap(failure);
-    Throwable connectFailure = connectFailure(targetConnected);
-    if (connectFailure != null) {
-      log.warn(
-          "pipe [{}]: connection from {} dropped: cannot connect to target {}: {}",
-          pipe.name(),
-          accepted.peer(),
-          pipe.target(),
-          unwrap(connectFailure).getMessage());
-    } else if (cause instanceof HandshakeException handshake) {
-      log.info(
-          "pipe [{}]: connection from {} dropped: handshake failed ({})",
-          pipe.name(),
-          accepted.peer(),
-          handshake.reason());
-    } else if (cause instanceof PacketException) {
-      log.info(
-          "pipe [{}]: connection from {} dropped: bad packet", pipe.name(), accepted.peer());
-    } else {
-      log.debug(
-          "pipe [{}]: connection from {} dropped: {}", pipe.name(), accepted.peer(), cause.toString());
-    }
+    Throwable cause = failure == null ? null : unwrap(failure);
+    events.ended(accepted.peer(), cause, connectFailure(targetConnected));
   }
 
   private static Throwable connectFailure(CompletionStage<Done> targetConnected) {

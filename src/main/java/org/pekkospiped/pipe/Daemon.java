@@ -8,6 +8,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.pekkospiped.config.PipeSettings;
 import org.pekkospiped.config.SpipedSettings;
+import org.pekkospiped.metrics.Metrics;
 
 /**
  * A running pekko-spiped: an actor system with one supervised actor per configured pipe.
@@ -17,10 +18,12 @@ import org.pekkospiped.config.SpipedSettings;
 public final class Daemon implements AutoCloseable {
   private final ActorSystem<Void> system;
   private final CompletableFuture<Done> listening;
+  private final Metrics metrics;
 
-  private Daemon(ActorSystem<Void> system, CompletableFuture<Done> listening) {
+  private Daemon(ActorSystem<Void> system, CompletableFuture<Done> listening, Metrics metrics) {
     this.system = system;
     this.listening = listening;
+    this.metrics = metrics;
   }
 
   /** Starts every pipe in settings; they bind in the background. */
@@ -35,14 +38,22 @@ public final class Daemon implements AutoCloseable {
           }
         };
 
+    Metrics metrics = Metrics.start(settings);
     ActorSystem<Void> system =
-        ActorSystem.create(Guardian.create(settings, events), "pekko-spiped", settings.config());
-    return new Daemon(system, listening);
+        ActorSystem.create(
+            Guardian.create(settings, events, metrics), "pekko-spiped", settings.config());
+    system.getWhenTerminated().thenRun(metrics::close);
+    return new Daemon(system, listening, metrics);
   }
 
   /** Completes once every pipe has bound its source for the first time. */
   public CompletionStage<Done> listening() {
     return listening;
+  }
+
+  /** The daemon's meters; closed when it stops. */
+  public Metrics metrics() {
+    return metrics;
   }
 
   /** Completes when the daemon has stopped. */

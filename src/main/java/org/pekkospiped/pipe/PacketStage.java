@@ -33,6 +33,9 @@ import org.pekkospiped.protocol.Wire;
  * through. Both directions live in one stage so that a bad packet tears down both at once.
  */
 final class PacketStage extends GraphStage<BidiShape<ByteString, ByteString, ByteString, ByteString>> {
+  /** The message of the PacketException for EOF in the middle of a packet. */
+  static final String TRUNCATED = "truncated packet";
+
   private final Inlet<ByteString> plaintextIn = Inlet.create("PacketStage.plaintextIn");
   private final Outlet<ByteString> packetsOut = Outlet.create("PacketStage.packetsOut");
   private final Inlet<ByteString> packetsIn = Inlet.create("PacketStage.packetsIn");
@@ -158,7 +161,7 @@ final class PacketStage extends GraphStage<BidiShape<ByteString, ByteString, Byt
     }
 
     @Override
-    public void onPush() throws PacketException {
+    public void onPush() {
       if (opener == null) {
         opener = keys().opener();
       }
@@ -174,19 +177,33 @@ final class PacketStage extends GraphStage<BidiShape<ByteString, ByteString, Byt
 
       byte[] plaintext = new byte[packets * Wire.MAX_PAYLOAD];
       int length = 0;
-      for (int offset = 0; offset < whole; offset += Wire.PACKET_SIZE) {
-        length += opener.open(received, offset, plaintext, length);
+      try {
+        for (int offset = 0; offset < whole; offset += Wire.PACKET_SIZE) {
+          length += opener.open(received, offset, plaintext, length);
+        }
+      } catch (PacketException e) {
+        dropConnection(e);
+        return;
       }
       logic.push(plaintextOut, ByteString.fromArrayUnsafe(plaintext, 0, length));
     }
 
     @Override
-    public void onUpstreamFinish() throws PacketException {
+    public void onUpstreamFinish() {
       // A packet cut short by EOF cannot be authenticated: the connection was tampered with.
       if (!partial.isEmpty()) {
-        throw new PacketException("truncated packet");
+        dropConnection(new PacketException(TRUNCATED));
+        return;
       }
       logic.complete(plaintextOut);
+    }
+
+    /**
+     * Fails the stage rather than throwing: Pekko logs a thrown exception as an error with its
+     * stack trace, while a peer's bad packet is reported once, at INFO, by ConnectionEvents.
+     */
+    private void dropConnection(PacketException reason) {
+      logic.failStage(reason);
     }
   }
 }

@@ -24,6 +24,7 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.pekkospiped.config.Endpoint;
 import org.pekkospiped.config.PipeSettings;
 import org.pekkospiped.config.SpipedSettings;
+import org.pekkospiped.metrics.PipeMetrics;
 
 /**
  * One configured pipe: binds its source, serves every accepted connection, and keeps its
@@ -64,21 +65,26 @@ final class PipeActor {
   private final ActorContext<Command> context;
   private final PipeSettings pipe;
   private final Events events;
+  private final PipeMetrics metrics;
   private final AtomicReference<SocketAddress> target = new AtomicReference<>();
   private Sockets.Listening socket;
   private CompletionStage<Done> acceptLoop;
 
-  private PipeActor(ActorContext<Command> context, PipeSettings pipe, Events events) {
+  private PipeActor(
+      ActorContext<Command> context, PipeSettings pipe, Events events, PipeMetrics metrics) {
     this.context = context;
     this.pipe = pipe;
     this.events = events;
+    this.metrics = metrics;
   }
 
-  static Behavior<Command> create(SpipedSettings settings, PipeSettings pipe, Events events) {
+  /** @param metrics the pipe's meters, made once so that they outlive restarts */
+  static Behavior<Command> create(
+      SpipedSettings settings, PipeSettings pipe, Events events, PipeMetrics metrics) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
-                timers -> new PipeActor(context, pipe, events).start(settings, timers)));
+                timers -> new PipeActor(context, pipe, events, metrics).start(settings, timers)));
   }
 
   private Behavior<Command> start(SpipedSettings settings, TimerScheduler<Command> timers) {
@@ -102,9 +108,16 @@ final class PipeActor {
             .getSystem()
             .dispatchers()
             .lookup(DispatcherSelector.fromConfig("pekko-spiped.handshake-dispatcher"));
+    ConnectionEvents connectionEvents =
+        new ConnectionEvents(pipe, metrics, settings.logRepeatInterval());
     Connections connections =
         new Connections(
-            context.getSystem(), pipe, settings.packetsPerWrite(), handshakes, target::get);
+            context.getSystem(),
+            pipe,
+            settings.packetsPerWrite(),
+            handshakes,
+            target::get,
+            connectionEvents);
     acceptConnections(connections);
 
     return receive();

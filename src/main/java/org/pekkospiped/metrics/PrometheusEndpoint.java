@@ -1,0 +1,85 @@
+package org.pekkospiped.metrics;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.pekkospiped.config.Endpoint;
+
+/**
+ * {@code GET /metrics} in Prometheus' text format, served by the JDK's own HTTP server on one
+ * thread: a scrape every few seconds needs no more, and a slow scraper only delays the next.
+ */
+final class PrometheusEndpoint {
+  static final String PATH = "/metrics";
+
+  /** Prometheus' text exposition format, version 0.0.4, which every scraper reads. */
+  private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+  private final HttpServer server;
+  private final ExecutorService thread;
+
+  private PrometheusEndpoint(HttpServer server, ExecutorService thread) {
+    this.server = server;
+    this.thread = thread;
+  }
+
+  static PrometheusEndpoint start(PrometheusMeterRegistry registry, Endpoint.Tcp address)
+      throws IOException {
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(address.host(), address.port()), 0);
+    server.createContext(PATH, exchange -> answer(exchange, registry));
+
+    ExecutorService thread =
+        Executors.newSingleThreadExecutor(
+            work -> {
+              Thread t = new Thread(work, "pekko-spiped-metrics-http");
+              t.setDaemon(true);
+              return t;
+            });
+    server.setExecutor(thread);
+    server.start();
+    return new PrometheusEndpoint(server, thread);
+  }
+
+  InetSocketAddress address() {
+    return server.getAddress();
+  }
+
+  void stop() {
+    server.stop(0);
+    thread.shutdownNow();
+  }
+
+  private static void answer(HttpExchange exchange, PrometheusMeterRegistry registry)
+      throws IOException {
+    try (exchange) {
+      String method = exchange.getRequestMethod();
+      if (!method.equals("GET") && !method.equals("HEAD")) {
+        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+        exchange.sendResponseHeaders(405, -1);
+        return;
+      }
+      if (!exchange.getRequestURI().getPath().equals(PATH)) {
+        exchange.sendResponseHeaders(404, -1);
+        return;
+      }
+
+      byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
+      if (method.equals("HEAD")) {
+        exchange.sendResponseHeaders(200, -1);
+        return;
+      }
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    }
+  }
+}
