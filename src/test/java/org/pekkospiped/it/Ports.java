@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Loopback ports and readiness checks for the processes the end-to-end tests start.
@@ -29,12 +30,22 @@ public final class Ports {
 
   private Ports() {}
 
-  /** An ephemeral port that was free on 127.0.0.1 a moment ago (another process may race us). */
+  /** Ports already handed out in this JVM: the kernel may offer the same free port twice in a row. */
+  private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+  /**
+   * An ephemeral port that was free on 127.0.0.1 a moment ago (another process may race us), and
+   * never one this method returned before.
+   */
   public static int freeTcpPort() {
-    try (ServerSocket probe = new ServerSocket(0, 1, LOOPBACK)) {
-      return probe.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free loopback port", e);
+    while (true) {
+      try (ServerSocket probe = new ServerSocket(0, 1, LOOPBACK)) {
+        if (HANDED_OUT.add(probe.getLocalPort())) {
+          return probe.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("no free loopback port", e);
+      }
     }
   }
 

@@ -162,7 +162,7 @@ class MetricsTest {
   void start_unixSocketEndpoint_runsWithoutEndpoint() throws IOException {
     try (Metrics metrics = Metrics.start(settings("/tmp/pekko-spiped-metrics.sock"))) {
       assertTrue(metrics.prometheusAddress().isEmpty());
-      assertEquals(0, metrics.registry().get(PipeMetrics.ACCEPTED).counters().size());
+      assertEquals(0, metrics.registry().find(PipeMetrics.ACCEPTED).counters().size());
     }
   }
 

@@ -60,7 +60,7 @@ final class RawClient implements AutoCloseable {
 
   /** How the pipe names this client in its log lines: the client's own address. */
   String peerName() {
-    return socket.getLocalSocketAddress().toString();
+    return Sockets.describe((InetSocketAddress) socket.getLocalSocketAddress());
   }
 
   byte[] clientNonce() {

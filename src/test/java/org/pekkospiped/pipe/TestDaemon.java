@@ -4,9 +4,7 @@ import com.typesafe.config.ConfigFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.search.Search;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -77,11 +75,7 @@ final class TestDaemon implements AutoCloseable {
 
   /** A free port on 127.0.0.1, for a pipe's source: a test must know it before the pipe binds. */
   static int freePort() {
-    try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return probe.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return org.pekkospiped.it.Ports.freeTcpPort();
   }
 
   static InetSocketAddress local(int port) {
