@@ -1,8 +1,12 @@
 package org.pekkospiped.pipe;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -17,14 +21,17 @@ import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 import org.pekkospiped.config.Endpoint;
 import org.pekkospiped.config.PipeSettings;
+import org.pekkospiped.config.StreamSettings;
+import org.pekkospiped.config.StreamSettings.Transport;
 
 /**
  * The sockets at both ends of a pipe, as streams of bytes with backpressure.
  *
  * <p>Both kinds are half-close capable: EOF on one direction leaves the other flowing, which is
  * what spiped does and what request/response clients that shut down their sending side need.
- * TCP endpoints use Pekko's TCP; Unix domain sockets use the JDK's channels, through {@link
- * UnixAcceptStage} and {@link UnixConnectionStage}, with the same backpressure.
+ * With the nio transport (the default) every socket is one of the JDK's non-blocking channels,
+ * read and written by {@link ChannelAcceptStage} and {@link ChannelConnectionStage}; with
+ * pekko-tcp, TCP goes through Pekko's TCP instead. Unix domain sockets always use the channels.
  */
 final class Sockets {
   /** The listen backlog; connections past the connection limit wait here, as with spiped. */
@@ -44,14 +51,40 @@ final class Sockets {
 
   /** Accepts connections on source; each pull of the source accepts at most one more. */
   static Source<Accepted, CompletionStage<Listening>> listen(
-      ActorSystem<?> system, PipeSettings pipe) {
-    if (pipe.source() instanceof Endpoint.Unix source) {
-      return listenUnix(system, source);
+      ActorSystem<?> system, PipeSettings pipe, StreamSettings stream) {
+    if (pipe.source() instanceof Endpoint.Tcp source && stream.transport() == Transport.PEKKO_TCP) {
+      return listenPekko(system, pipe, stream, source);
     }
 
-    Endpoint.Tcp source = (Endpoint.Tcp) pipe.source();
+    ChannelSelector selector = ChannelSelector.get(system);
+    return Source.fromGraph(new ChannelAcceptStage(selector, pipe.source(), BACKLOG))
+        .map(channel -> accepted(selector, pipe, stream, channel));
+  }
+
+  private static Accepted accepted(
+      ChannelSelector selector, PipeSettings pipe, StreamSettings stream, SocketChannel channel) {
+    // An accepted Unix connection has no remote address: its peer is told by the path.
+    String peer = pipe.source().toString();
+    if (pipe.source() instanceof Endpoint.Tcp) {
+      try {
+        configureTcp(channel, pipe, stream);
+        peer = describe((InetSocketAddress) channel.getRemoteAddress());
+      } catch (IOException e) {
+        // Reset before we got to it: its stage fails on the first read, and only it ends.
+        peer = "a peer that already left";
+      }
+    }
+
+    Flow<ByteString, ByteString, NotUsed> flow =
+        Flow.fromGraph(ChannelConnectionStage.accepted(selector, channel, stream.readSize()))
+            .mapMaterializedValue(connected -> NotUsed.getInstance());
+    return new Accepted(peer, flow);
+  }
+
+  private static Source<Accepted, CompletionStage<Listening>> listenPekko(
+      ActorSystem<?> system, PipeSettings pipe, StreamSettings stream, Endpoint.Tcp source) {
     return Tcp.get(system)
-        .bind(source.host(), source.port(), BACKLOG, options(pipe), true, Optional.empty())
+        .bind(source.host(), source.port(), BACKLOG, options(pipe, stream), true, Optional.empty())
         .map(connection -> new Accepted(describe(connection.remoteAddress()), connection.flow()))
         .mapMaterializedValue(
             bound ->
@@ -70,20 +103,6 @@ final class Sockets {
                         }));
   }
 
-  /** An accepted Unix connection has no remote address: its peer is told by the path. */
-  private static Source<Accepted, CompletionStage<Listening>> listenUnix(
-      ActorSystem<?> system, Endpoint.Unix source) {
-    UnixSelector selector = UnixSelector.get(system);
-    String peer = source.path().toString();
-    return Source.fromGraph(new UnixAcceptStage(selector, source.path(), BACKLOG))
-        .map(
-            channel ->
-                new Accepted(
-                    peer,
-                    Flow.fromGraph(UnixConnectionStage.accepted(selector, channel))
-                        .mapMaterializedValue(connected -> NotUsed.getInstance())));
-  }
-
   /**
    * Connects to target within the pipe's timeout; the stream fails if that cannot be done.
    *
@@ -91,21 +110,53 @@ final class Sockets {
    *     UnixDomainSocketAddress} for a Unix one
    */
   static Flow<ByteString, ByteString, CompletionStage<Done>> connect(
-      ActorSystem<?> system, PipeSettings pipe, SocketAddress target) {
-    if (target instanceof UnixDomainSocketAddress unix) {
-      return Flow.fromGraph(
-          UnixConnectionStage.connect(UnixSelector.get(system), unix, pipe.timeout()));
+      ActorSystem<?> system, PipeSettings pipe, StreamSettings stream, SocketAddress target) {
+    if (target instanceof InetSocketAddress tcp && stream.transport() == Transport.PEKKO_TCP) {
+      return connectPekko(system, pipe, stream, tcp);
     }
-    return connectTcp(system, pipe, (InetSocketAddress) target);
+
+    ChannelConnectionStage.Setup setup =
+        target instanceof InetSocketAddress
+            ? channel -> setUpTcp(channel, pipe, stream)
+            : channel -> {};
+    return Flow.fromGraph(
+        ChannelConnectionStage.connect(
+            ChannelSelector.get(system), target, setup, pipe.timeout(), stream.readSize()));
   }
 
-  private static Flow<ByteString, ByteString, CompletionStage<Done>> connectTcp(
-      ActorSystem<?> system, PipeSettings pipe, InetSocketAddress target) {
+  private static void setUpTcp(SocketChannel channel, PipeSettings pipe, StreamSettings stream)
+      throws IOException {
+    configureTcp(channel, pipe, stream);
+    if (pipe.bindAddress().isPresent()) {
+      channel.bind(address((Endpoint.Tcp) pipe.bindAddress().get()));
+    }
+  }
+
+  /** Both sockets get TCP_NODELAY (packets are written whole) and, unless -j, keep-alives. */
+  private static void configureTcp(SocketChannel channel, PipeSettings pipe, StreamSettings stream)
+      throws IOException {
+    channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+    channel.setOption(StandardSocketOptions.SO_KEEPALIVE, pipe.keepAlive());
+    if (stream.sendBufferSize() > 0) {
+      channel.setOption(StandardSocketOptions.SO_SNDBUF, stream.sendBufferSize());
+    }
+    if (stream.receiveBufferSize() > 0) {
+      channel.setOption(StandardSocketOptions.SO_RCVBUF, stream.receiveBufferSize());
+    }
+  }
+
+  private static Flow<ByteString, ByteString, CompletionStage<Done>> connectPekko(
+      ActorSystem<?> system, PipeSettings pipe, StreamSettings stream, InetSocketAddress target) {
     Optional<InetSocketAddress> local =
         pipe.bindAddress().map(bind -> (Endpoint.Tcp) bind).map(Sockets::address);
     return Tcp.get(system)
         .outgoingConnection(
-            target, local, options(pipe), true, Optional.of(pipe.timeout()), Optional.empty())
+            target,
+            local,
+            options(pipe, stream),
+            true,
+            Optional.of(pipe.timeout()),
+            Optional.empty())
         .mapMaterializedValue(connected -> connected.thenApply(ignored -> Done.getInstance()));
   }
 
@@ -118,8 +169,17 @@ final class Sockets {
     return "[" + address.getAddress().getHostAddress() + "]:" + address.getPort();
   }
 
-  /** Both sockets get TCP_NODELAY (packets are written whole) and, unless -j, keep-alives. */
-  private static List<Inet.SocketOption> options(PipeSettings pipe) {
-    return List.of(TcpSO.tcpNoDelay(true), TcpSO.keepAlive(pipe.keepAlive()));
+  /** The same socket options as {@link #configureTcp}, in Pekko's terms. */
+  private static List<Inet.SocketOption> options(PipeSettings pipe, StreamSettings stream) {
+    List<Inet.SocketOption> options = new ArrayList<>();
+    options.add(TcpSO.tcpNoDelay(true));
+    options.add(TcpSO.keepAlive(pipe.keepAlive()));
+    if (stream.sendBufferSize() > 0) {
+      options.add(TcpSO.sendBufferSize(stream.sendBufferSize()));
+    }
+    if (stream.receiveBufferSize() > 0) {
+      options.add(TcpSO.receiveBufferSize(stream.receiveBufferSize()));
+    }
+    return options;
   }
 }

@@ -59,7 +59,7 @@ class SpipedSettingsTest {
     assertEquals(Duration.ofSeconds(30), settings.shutdownTimeout());
     assertEquals(Duration.ofSeconds(1), settings.restartMinBackoff());
     assertEquals(Duration.ofSeconds(30), settings.restartMaxBackoff());
-    assertEquals(8, settings.packetsPerWrite());
+    assertEquals(8, settings.stream().packetsPerWrite());
     assertEquals(Optional.empty(), settings.prometheusEndpoint());
   }
 
