@@ -131,7 +131,11 @@ public abstract class SpipedSuiteScenarios {
             spipedArguments("-e", entries.get(Pair.SPIPED_INTO_OURS), ourDecryptingSource)));
 
     for (Started started : ours) {
-      Ports.awaitListening(started.process().handle(), started.source(), START_TIMEOUT);
+      try {
+        Ports.awaitListening(started.process().handle(), started.source(), START_TIMEOUT);
+      } catch (IllegalStateException e) {
+        throw new IllegalStateException("pekko-spiped did not start: " + started.process(), e);
+      }
     }
   }
 
@@ -327,7 +331,11 @@ public abstract class SpipedSuiteScenarios {
     assertTrue(slowMillis >= paceMillis * 3 / 4, "not slow: " + slowMillis + " ms");
     assertTrue(
         sentWhileSlow < payload.length,
-        "all " + payload.length + " bytes taken while the target read " + SLOW_BYTES);
+        "all "
+            + payload.length
+            + " bytes taken while the target read "
+            + SLOW_BYTES
+            + ": nothing held the sender back");
     ScenarioTarget.Received received = Threads.await(slow.received(), TIMEOUT, "the target's end");
     assertEquals(payload.length, received.count());
     assertEquals(Digests.sha256(payload), received.sha256());
