@@ -3,6 +3,7 @@ package org.pekkospiped.it;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -152,7 +153,7 @@ public final class ScenarioTarget implements AutoCloseable {
     open.forEach(ScenarioTarget::closeQuietly);
   }
 
-  private static void closeQuietly(java.nio.channels.Channel channel) {
+  private static void closeQuietly(Channel channel) {
     try {
       channel.close();
     } catch (IOException e) {
