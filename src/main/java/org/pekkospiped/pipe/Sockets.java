@@ -3,6 +3,7 @@ package org.pekkospiped.pipe;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -92,20 +93,33 @@ final class Sockets {
    */
   static Flow<ByteString, ByteString, CompletionStage<Done>> connect(
       ActorSystem<?> system, PipeSettings pipe, SocketAddress target) {
-    if (target instanceof UnixDomainSocketAddress unix) {
-      return Flow.fromGraph(
-          UnixConnectionStage.connect(UnixSelector.get(system), unix, pipe.timeout()));
-    }
-    return connectTcp(system, pipe, (InetSocketAddress) target);
-  }
-
-  private static Flow<ByteString, ByteString, CompletionStage<Done>> connectTcp(
-      ActorSystem<?> system, PipeSettings pipe, InetSocketAddress target) {
     Optional<InetSocketAddress> local =
         pipe.bindAddress().map(bind -> (Endpoint.Tcp) bind).map(Sockets::address);
+    return connect(system, target, pipe.timeout(), pipe.keepAlive(), local);
+  }
+
+  /**
+   * As above, for a connection that belongs to no pipe (spipe's).
+   *
+   * @param local the local address of a TCP connection, empty for any
+   */
+  static Flow<ByteString, ByteString, CompletionStage<Done>> connect(
+      ActorSystem<?> system,
+      SocketAddress target,
+      Duration timeout,
+      boolean keepAlive,
+      Optional<InetSocketAddress> local) {
+    if (target instanceof UnixDomainSocketAddress unix) {
+      return Flow.fromGraph(UnixConnectionStage.connect(UnixSelector.get(system), unix, timeout));
+    }
     return Tcp.get(system)
         .outgoingConnection(
-            target, local, options(pipe), true, Optional.of(pipe.timeout()), Optional.empty())
+            (InetSocketAddress) target,
+            local,
+            options(keepAlive),
+            true,
+            Optional.of(timeout),
+            Optional.empty())
         .mapMaterializedValue(connected -> connected.thenApply(ignored -> Done.getInstance()));
   }
 
@@ -120,6 +134,10 @@ final class Sockets {
 
   /** Both sockets get TCP_NODELAY (packets are written whole) and, unless -j, keep-alives. */
   private static List<Inet.SocketOption> options(PipeSettings pipe) {
-    return List.of(TcpSO.tcpNoDelay(true), TcpSO.keepAlive(pipe.keepAlive()));
+    return options(pipe.keepAlive());
+  }
+
+  private static List<Inet.SocketOption> options(boolean keepAlive) {
+    return List.of(TcpSO.tcpNoDelay(true), TcpSO.keepAlive(keepAlive));
   }
 }
