@@ -3,10 +3,16 @@ package org.pekkospiped.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
 import org.pekkospiped.config.SpipeOptions;
+import org.pekkospiped.pipe.Spipe;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -22,6 +28,8 @@ import picocli.CommandLine.Spec;
     name = "spipe",
     description = "Connect standard input and output to a decrypting spiped at the target.")
 final class SpipeCommand implements Callable<Integer> {
+  /** The level logback.xml reads; INFO for the daemon. */
+  private static final String LOG_LEVEL = "pekko-spiped.log.level";
 
   @Option(
       names = "-t",
@@ -59,12 +67,28 @@ final class SpipeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    SpipeOptions options = options();
-    // TODO(lead): hand the options to the spipe stream once the pipe package has one.
-    spec.commandLine()
-        .getErr()
-        .println(Main.NAME + ": spipe: not connected to a stream yet (" + options + ")");
-    return Main.EXIT_FAILURE;
+    // Standard error is the user's terminal: only warnings, and a line on failure.
+    if (System.getProperty(LOG_LEVEL) == null) {
+      System.setProperty(LOG_LEVEL, "WARN");
+    }
+    LoggerFactory.getILoggerFactory();
+
+    Config config = spipeConfig().withFallback(ConfigFactory.load());
+    SpipeOptions options = SpipeOptions.load(config);
+
+    // Standard output carries the peer's bytes as they are: no PrintStream, no charset.
+    OutputStream stdout = new FileOutputStream(FileDescriptor.out);
+    try {
+      Spipe.run(options, config, System.in, stdout).toCompletableFuture().join();
+      return Main.EXIT_OK;
+    } catch (CompletionException e) {
+      String reason =
+          e.getCause() instanceof Spipe.SpipeFailure failure
+              ? failure.getMessage()
+              : String.valueOf(e.getCause());
+      spec.commandLine().getErr().println(Main.NAME + ": spipe: " + Main.firstLine(reason));
+      return Main.EXIT_FAILURE;
+    }
   }
 
   /** The options as spipe would take them, defaults from pipe-defaults. */

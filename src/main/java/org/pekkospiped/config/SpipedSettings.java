@@ -39,9 +39,7 @@ public final class SpipedSettings {
     this.shutdownTimeout = root.duration("shutdown-timeout", true);
     this.restartMinBackoff = root.duration("restart.min-backoff", false);
     this.restartMaxBackoff = root.duration("restart.max-backoff", false);
-    this.stream =
-        StreamSettings.read(
-            new SettingReader(ROOT + ".stream.", config.getConfig(ROOT + ".stream")));
+    this.stream = StreamSettings.load(config);
     this.prometheusEndpoint = optionalEndpoint(root, "metrics.prometheus-endpoint");
     this.logRepeatInterval = root.duration("logging.repeat-interval", true);
     if (restartMaxBackoff.compareTo(restartMinBackoff) < 0) {

@@ -1,5 +1,7 @@
 package org.pekkospiped.config;
 
+import com.typesafe.config.Config;
+
 /**
  * {@code pekko-spiped.stream}: how connections move bytes. None of these changes a byte on the
  * wire; they trade memory and system calls for throughput and latency. reference.conf gives the
@@ -25,6 +27,17 @@ public record StreamSettings(
 
     /** Pekko's TCP (Unix sockets always use the JDK's channels). */
     PEKKO_TCP
+  }
+
+  /**
+   * Reads {@code pekko-spiped.stream} on its own, for spipe, which has no pipes to load.
+   *
+   * @param config the whole configuration, with reference.conf as its fallback
+   * @throws SettingsException naming the setting and what is wrong with it
+   */
+  public static StreamSettings load(Config config) {
+    String path = SpipedSettings.ROOT + ".stream";
+    return read(new SettingReader(path + ".", config.getConfig(path)));
   }
 
   static StreamSettings read(SettingReader stream) {

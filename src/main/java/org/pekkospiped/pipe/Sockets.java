@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.time.Duration;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,7 +68,7 @@ final class Sockets {
     String peer = pipe.source().toString();
     if (pipe.source() instanceof Endpoint.Tcp) {
       try {
-        configureTcp(channel, pipe, stream);
+        configureTcp(channel, pipe.keepAlive(), stream);
         peer = describe((InetSocketAddress) channel.getRemoteAddress());
       } catch (IOException e) {
         // Reset before we got to it: its stage fails on the first read, and only it ends.
@@ -84,7 +85,13 @@ final class Sockets {
   private static Source<Accepted, CompletionStage<Listening>> listenPekko(
       ActorSystem<?> system, PipeSettings pipe, StreamSettings stream, Endpoint.Tcp source) {
     return Tcp.get(system)
-        .bind(source.host(), source.port(), BACKLOG, options(pipe, stream), true, Optional.empty())
+        .bind(
+            source.host(),
+            source.port(),
+            BACKLOG,
+            options(pipe.keepAlive(), stream),
+            true,
+            Optional.empty())
         .map(connection -> new Accepted(describe(connection.remoteAddress()), connection.flow()))
         .mapMaterializedValue(
             bound ->
@@ -111,53 +118,62 @@ final class Sockets {
    */
   static Flow<ByteString, ByteString, CompletionStage<Done>> connect(
       ActorSystem<?> system, PipeSettings pipe, StreamSettings stream, SocketAddress target) {
+    Optional<InetSocketAddress> local =
+        pipe.bindAddress().map(bind -> (Endpoint.Tcp) bind).map(Sockets::address);
+    return connect(system, stream, target, pipe.timeout(), pipe.keepAlive(), local);
+  }
+
+  /**
+   * As above, for a connection that belongs to no pipe (spipe's).
+   *
+   * @param local the local address of a TCP connection, empty for any
+   */
+  static Flow<ByteString, ByteString, CompletionStage<Done>> connect(
+      ActorSystem<?> system,
+      StreamSettings stream,
+      SocketAddress target,
+      Duration timeout,
+      boolean keepAlive,
+      Optional<InetSocketAddress> local) {
     if (target instanceof InetSocketAddress tcp && stream.transport() == Transport.PEKKO_TCP) {
-      return connectPekko(system, pipe, stream, tcp);
+      return Tcp.get(system)
+          .outgoingConnection(
+              tcp, local, options(keepAlive, stream), true, Optional.of(timeout), Optional.empty())
+          .mapMaterializedValue(connected -> connected.thenApply(ignored -> Done.getInstance()));
     }
 
     ChannelConnectionStage.Setup setup =
         target instanceof InetSocketAddress
-            ? channel -> setUpTcp(channel, pipe, stream)
+            ? channel -> setUpTcp(channel, keepAlive, stream, local)
             : channel -> {};
     return Flow.fromGraph(
         ChannelConnectionStage.connect(
-            ChannelSelector.get(system), target, setup, pipe.timeout(), stream.readSize()));
+            ChannelSelector.get(system), target, setup, timeout, stream.readSize()));
   }
 
-  private static void setUpTcp(SocketChannel channel, PipeSettings pipe, StreamSettings stream)
+  private static void setUpTcp(
+      SocketChannel channel,
+      boolean keepAlive,
+      StreamSettings stream,
+      Optional<InetSocketAddress> local)
       throws IOException {
-    configureTcp(channel, pipe, stream);
-    if (pipe.bindAddress().isPresent()) {
-      channel.bind(address((Endpoint.Tcp) pipe.bindAddress().get()));
+    configureTcp(channel, keepAlive, stream);
+    if (local.isPresent()) {
+      channel.bind(local.get());
     }
   }
 
   /** Both sockets get TCP_NODELAY (packets are written whole) and, unless -j, keep-alives. */
-  private static void configureTcp(SocketChannel channel, PipeSettings pipe, StreamSettings stream)
+  private static void configureTcp(SocketChannel channel, boolean keepAlive, StreamSettings stream)
       throws IOException {
     channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-    channel.setOption(StandardSocketOptions.SO_KEEPALIVE, pipe.keepAlive());
+    channel.setOption(StandardSocketOptions.SO_KEEPALIVE, keepAlive);
     if (stream.sendBufferSize() > 0) {
       channel.setOption(StandardSocketOptions.SO_SNDBUF, stream.sendBufferSize());
     }
     if (stream.receiveBufferSize() > 0) {
       channel.setOption(StandardSocketOptions.SO_RCVBUF, stream.receiveBufferSize());
     }
-  }
-
-  private static Flow<ByteString, ByteString, CompletionStage<Done>> connectPekko(
-      ActorSystem<?> system, PipeSettings pipe, StreamSettings stream, InetSocketAddress target) {
-    Optional<InetSocketAddress> local =
-        pipe.bindAddress().map(bind -> (Endpoint.Tcp) bind).map(Sockets::address);
-    return Tcp.get(system)
-        .outgoingConnection(
-            target,
-            local,
-            options(pipe, stream),
-            true,
-            Optional.of(pipe.timeout()),
-            Optional.empty())
-        .mapMaterializedValue(connected -> connected.thenApply(ignored -> Done.getInstance()));
   }
 
   static InetSocketAddress address(Endpoint.Tcp endpoint) {
@@ -170,10 +186,10 @@ final class Sockets {
   }
 
   /** The same socket options as {@link #configureTcp}, in Pekko's terms. */
-  private static List<Inet.SocketOption> options(PipeSettings pipe, StreamSettings stream) {
+  private static List<Inet.SocketOption> options(boolean keepAlive, StreamSettings stream) {
     List<Inet.SocketOption> options = new ArrayList<>();
     options.add(TcpSO.tcpNoDelay(true));
-    options.add(TcpSO.keepAlive(pipe.keepAlive()));
+    options.add(TcpSO.keepAlive(keepAlive));
     if (stream.sendBufferSize() > 0) {
       options.add(TcpSO.sendBufferSize(stream.sendBufferSize()));
     }
