@@ -37,7 +37,7 @@ PIDS=()
 cleanup() {
   local pid
   for pid in "${PIDS[@]:-}"; do
-    [[ -n $pid ]] && kill "$pid" 2>/dev/null || true
+    if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; fi
   done
   wait 2>/dev/null || true
 }
@@ -100,8 +100,9 @@ active() {
 }
 
 established() { # sockets on the pipes' ports still established
-  ss -Htn state established "( sport = :$GOOD or sport = :$WRONG or sport = :$MIDDLE or dport = :$MIDDLE or dport = :$TARGET )" |
-    wc -l
+  local ports="sport = :$GOOD or sport = :$WRONG or sport = :$MIDDLE"
+  ports+=" or dport = :$MIDDLE or dport = :$TARGET"
+  ss -Htn state established "( $ports )" | wc -l
 }
 
 # Heap in use (MiB) of the end whose endpoint is on port $2, after a full collection of pid $1;
@@ -110,7 +111,8 @@ heap_after_gc() { # pid port
   jcmd "$1" GC.run >/dev/null 2>&1 || true
   jcmd "$1" GC.heap_info >>"$OUT/heap-$1.txt" 2>&1 || true
   curl -s "http://127.0.0.1:$2/metrics" |
-    awk '/^jvm_memory_used_bytes\{.*area="heap"/ { sum += $NF } END { printf "%.1f MiB", sum / 1048576 }'
+    awk '/^jvm_memory_used_bytes\{.*area="heap"/ { sum += $NF }
+      END { printf "%.1f MiB", sum / 1048576 }'
 }
 
 rss_mib() {
@@ -139,8 +141,8 @@ main() {
     $GOOD $WRONG $MIDDLE $TARGET "$SOAK_TIMEOUT" | tee "$OUT/soak.out" || status=$?
 
   # Every connection ends within the timeout once its client has gone; allow a few times that.
-  local i enc_active dec_active
-  for i in $(seq 1 100); do
+  local enc_active dec_active
+  for _ in $(seq 1 100); do
     enc_active=$(active $ENC_METRICS)
     dec_active=$(active $DEC_METRICS)
     [[ $enc_active == 0 && $dec_active == 0 ]] && break
