@@ -53,8 +53,8 @@ build() {
 }
 
 wait_listening() {
-  local port=$1 i
-  for i in $(seq 1 300); do
+  local port=$1
+  for _ in $(seq 1 300); do
     ss -Hltn "sport = :$port" | grep -q . && return 0
     sleep 0.1
   done

@@ -66,7 +66,8 @@ class FaultsTest {
             PROMPTLY,
             () -> daemon.count(PipeMetrics.TARGET_CONNECT_FAILURES, "dec") == 1,
             () -> "target connect failures: " + logs.everything());
-        assertEquals(1, logs.linesContaining(refused.peerName() + " dropped: cannot connect").size());
+        assertEquals(
+            1, logs.linesContaining(refused.peerName() + " dropped: cannot connect").size());
       }
 
       try (RecordingTarget back = new RecordingTarget(targetPort)) {
