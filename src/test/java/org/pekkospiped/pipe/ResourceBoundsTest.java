@@ -73,7 +73,7 @@ class ResourceBoundsTest {
 
   /**
    * Clients connecting at once. Past the listen backlog (100) the kernel drops their SYNs and
-   * they retry after 1 s, 3 s, 7 s: the full-size burst takes most of a minute for that.
+   * they retry after 1 s, 3 s, 7 s: the full-size burst took 35 s on a busy 2-core machine.
    */
   private static final int BURST = FULL ? 1_000 : 250;
   private static final int LIMIT = 8;
