@@ -71,8 +71,17 @@ public final class Soak {
 
   private final List<String> errors = new CopyOnWriteArrayList<>();
 
-  /** Start and end (ms since start) of each time the target was down, plus a second after. */
-  private final List<long[]> downTimes = new CopyOnWriteArrayList<>();
+  /** A time the target was down, in ms since start, plus a second of grace after. */
+  private static final class DownTime {
+    final long from;
+    volatile long until = Long.MAX_VALUE;
+
+    DownTime(long from) {
+      this.from = from;
+    }
+  }
+
+  private final List<DownTime> downTimes = new CopyOnWriteArrayList<>();
 
   private final long start = System.currentTimeMillis();
 
@@ -185,8 +194,8 @@ public final class Soak {
   /** A good connection that failed: expected if the target was down meanwhile. */
   private boolean cutOrError(long began, String what) {
     long ended = now();
-    for (long[] down : downTimes) {
-      if (began < down[1] && ended >= down[0]) {
+    for (DownTime down : downTimes) {
+      if (began < down.until && ended >= down.from) {
         cutByRestart.incrementAndGet();
         return false;
       }
@@ -248,15 +257,14 @@ public final class Soak {
     for (long at = every; at < runMs - TARGET_DOWN_MS; at += every) {
       Thread.sleep(Math.max(0, start + at - System.currentTimeMillis()));
       // Noted before the stop, so no failure it causes is seen as one with the target up.
-      long[] downTime = {now(), Long.MAX_VALUE};
-      downTimes.add(downTime);
+      DownTime down = new DownTime(now());
+      downTimes.add(down);
       target.stop();
       Thread.sleep(TARGET_DOWN_MS);
       target.start();
       // A second of grace: a connection started just before may fail just after.
-      downTime[1] = now() + 1_000;
-      long down = downTime[0];
-      System.out.printf("%4d s: target restarted%n", down / 1000);
+      down.until = now() + 1_000;
+      System.out.printf("%4d s: target restarted%n", down.from / 1000);
     }
     return null;
   }
