@@ -12,6 +12,7 @@ import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * One pipe's part in a graceful shutdown: whether it is stopping, how many of its connections
@@ -89,13 +90,16 @@ final class PipeShutdown {
   }
 
   private CompletionStage<Done> closeRemaining(Duration allowed) {
+    // Closing at once was asked for (shutdown-timeout 0s, or Daemon.close); a wait that ran out
+    // means connections were cut short, which the operator should hear about.
     int left = open.get();
-    log.warn(
-        "pipe [{}]: closing {} {} still open after shutdown-timeout {}",
-        pipe,
-        left,
-        left == 1 ? "connection" : "connections",
-        describe(allowed));
+    log.atLevel(allowed.isZero() ? Level.INFO : Level.WARN)
+        .log(
+            "pipe [{}]: closing {} {} still open after shutdown-timeout {}",
+            pipe,
+            left,
+            left == 1 ? "connection" : "connections",
+            describe(allowed));
     closeRemaining.abort(new ShutdownException());
     return drained;
   }
