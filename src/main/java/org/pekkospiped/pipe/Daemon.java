@@ -57,7 +57,9 @@ public final class Daemon implements AutoCloseable {
     Metrics metrics = Metrics.start(settings);
     ActorSystem<Void> system =
         ActorSystem.create(
-            Guardian.create(settings, events, metrics), "pekko-spiped", actorSystemConfig(settings));
+            Guardian.create(settings, events, metrics),
+            "pekko-spiped",
+            actorSystemConfig(settings));
     system.getWhenTerminated().thenRun(metrics::close);
     return new Daemon(system, listening, metrics);
   }
@@ -92,7 +94,9 @@ public final class Daemon implements AutoCloseable {
    * shutdown-timeout to end by themselves. Completes when the daemon has stopped.
    */
   public CompletionStage<Done> shutdown() {
-    return CoordinatedShutdown.get(system).runAll(SHUTDOWN_REQUESTED).thenCompose(done -> terminated());
+    return CoordinatedShutdown.get(system)
+        .runAll(SHUTDOWN_REQUESTED)
+        .thenCompose(done -> terminated());
   }
 
   /** Stops now: every pipe unbinds, and open connections are closed without waiting. */
