@@ -272,14 +272,12 @@ final class PipeActor {
   }
 
   private Behavior<Command> onUnbound(Unbound message) {
-    int open = shutdown.open();
     context
         .getLog()
         .info(
-            "pipe [{}] stopped accepting; {} {} still open",
+            "pipe [{}] stopped accepting; {} still open",
             pipe.name(),
-            open,
-            open == 1 ? "connection" : "connections");
+            PipeShutdown.connections(shutdown.open()));
     message.replyTo().tell(Done.getInstance());
     return Behaviors.same();
   }

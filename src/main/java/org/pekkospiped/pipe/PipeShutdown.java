@@ -12,7 +12,6 @@ import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.event.Level;
 
 /**
  * One pipe's part in a graceful shutdown: whether it is stopping, how many of its connections
@@ -92,16 +91,23 @@ final class PipeShutdown {
   private CompletionStage<Done> closeRemaining(Duration allowed) {
     // Closing at once was asked for (shutdown-timeout 0s, or Daemon.close); a wait that ran out
     // means connections were cut short, which the operator should hear about.
-    int left = open.get();
-    log.atLevel(allowed.isZero() ? Level.INFO : Level.WARN)
-        .log(
-            "pipe [{}]: closing {} {} still open after shutdown-timeout {}",
-            pipe,
-            left,
-            left == 1 ? "connection" : "connections",
-            describe(allowed));
+    String left = connections(open.get());
+    if (allowed.isZero()) {
+      log.info("pipe [{}]: closing {} still open", pipe, left);
+    } else {
+      log.warn(
+          "pipe [{}]: closing {} still open after shutdown-timeout {}",
+          pipe,
+          left,
+          describe(allowed));
+    }
     closeRemaining.abort(new ShutdownException());
     return drained;
+  }
+
+  /** "1 connection", "2 connections". */
+  static String connections(int count) {
+    return count + (count == 1 ? " connection" : " connections");
   }
 
   /** 30s or 1500ms, as the setting would be written; Duration's own form reads PT30S. */

@@ -102,7 +102,7 @@ class GracefulShutdownTest {
     }
     assertEquals(1.0, daemon.count(PipeMetrics.DROPPED, "back", "reason", "shutdown"));
     assertEquals(
-        List.of("INFO pipe [back]: closing 1 connection still open after shutdown-timeout 0s"),
+        List.of("INFO pipe [back]: closing 1 connection still open"),
         logs.linesContaining("closing"));
   }
 
