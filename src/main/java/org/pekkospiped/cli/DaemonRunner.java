@@ -8,10 +8,11 @@ import org.pekkospiped.pipe.Daemon;
 @FunctionalInterface
 interface DaemonRunner {
 
-  /** The daemon's own: {@link Daemon#start}. */
+  /** The daemon's own: {@link Daemon#start}, stopped gracefully by SIGTERM. */
   DaemonRunner PIPES =
       settings -> {
         Daemon daemon = Daemon.start(settings);
+        Sigterm.onSignal(daemon::shutdown);
         return new Running() {
           @Override
           public CompletionStage<?> listening() {

@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code java -jar pekko-spiped.jar}: runs the pipes of a configuration file, or one pipe from
- * spiped's own flags, until the daemon shuts down (SIGTERM is the actor system's to handle).
+ * spiped's own flags, until the daemon shuts down. SIGTERM shuts it down gracefully (see {@link
+ * Sigterm}), after which this returns 0.
  */
 @Command(
     name = Main.NAME,

@@ -182,7 +182,8 @@ final class ConnectionEvents {
           pipe.name(),
           peer,
           PipeActor.rootMessage(failure));
-    } else if (failure instanceof AbruptStageTerminationException
+    } else if (failure instanceof PipeShutdown.ShutdownException
+        || failure instanceof AbruptStageTerminationException
         || failure instanceof AbruptTerminationException) {
       metrics.dropped(PipeMetrics.Drop.SHUTDOWN);
       log.debug("pipe [{}]: connection from {} closed by shutdown", pipe.name(), peer);

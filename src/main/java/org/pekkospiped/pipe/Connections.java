@@ -38,6 +38,7 @@ final class Connections {
   private final Executor handshakes;
   private final Supplier<SocketAddress> target;
   private final ConnectionEvents events;
+  private final PipeShutdown shutdown;
   private final SecureRandom random = new SecureRandom();
   private final AtomicInteger active = new AtomicInteger();
 
@@ -45,6 +46,7 @@ final class Connections {
    * @param handshakes where handshake exponentiations run
    * @param target the target's address as last resolved
    * @param events where each connection's start, bytes and end are reported
+   * @param shutdown told of every connection, so that shutdown can wait for them
    */
   Connections(
       ActorSystem<?> system,
@@ -52,13 +54,15 @@ final class Connections {
       StreamSettings stream,
       Executor handshakes,
       Supplier<SocketAddress> target,
-      ConnectionEvents events) {
+      ConnectionEvents events,
+      PipeShutdown shutdown) {
     this.system = system;
     this.pipe = pipe;
     this.stream = stream;
     this.handshakes = handshakes;
     this.target = target;
     this.events = events;
+    this.shutdown = shutdown;
   }
 
   /** The number of connections open now. */
@@ -90,8 +94,9 @@ final class Connections {
         .closed()
         .handle(
             (done, failure) -> {
-              countClosed();
+              // Reported first: once the last connection counts as closed, shutdown goes on.
               report(accepted, failure, targetConnected);
+              countClosed();
               return Done.getInstance();
             });
   }
@@ -100,7 +105,9 @@ final class Connections {
   private CompletionStage<Done> runEncrypting(Sockets.Accepted accepted, Handshake handshake) {
     Flow<ByteString, ByteString, CompletionStage<Done>> plaintextSide =
         ProtocolStack.create(handshake, true, pipe.timeout(), stream.packetsPerWrite())
-            .join(Sockets.connect(system, pipe, stream, target.get()), Keep.right());
+            .join(
+                shutdown.closable(Sockets.connect(system, pipe, stream, target.get())),
+                Keep.right());
     return counted(accepted.flow(), events::targetToSource, events::sourceToTarget)
         .joinMat(plaintextSide, Keep.right())
         .run(system);
@@ -125,7 +132,7 @@ final class Connections {
     Flow<ByteString, ByteString, CompletionStage<CompletionStage<Done>>> networkSide =
         targetSide.join(
             ProtocolStack.create(handshake, false, pipe.timeout(), stream.packetsPerWrite()));
-    accepted.flow().join(networkSide).run(system);
+    shutdown.closable(accepted.flow()).join(networkSide).run(system);
     return targetConnected;
   }
 
@@ -172,6 +179,7 @@ final class Connections {
 
   private void countOpened() {
     events.accepted();
+    shutdown.opened();
     int now = active.incrementAndGet();
     if (now == pipe.maxConnections()) {
       events.limitReached(now);
@@ -180,6 +188,7 @@ final class Connections {
 
   private void countClosed() {
     events.closed();
+    shutdown.closed();
     int before = active.getAndDecrement();
     if (before == pipe.maxConnections()) {
       events.belowLimit();

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
@@ -33,6 +34,9 @@ import org.pekkospiped.metrics.PipeMetrics;
  *
  * <p>A bind failure makes this actor fail, so its supervisor restarts it with backoff; the
  * connections it already accepted run in their own stream graphs and are not touched.
+ *
+ * <p>At shutdown it is told to stop accepting: it unbinds its source (a Unix socket's file goes
+ * with it) and binds no more, while the open connections go on.
  */
 final class PipeActor {
   interface Command {}
@@ -51,6 +55,11 @@ final class PipeActor {
     INSTANCE
   }
 
+  /** Unbind the source for good; replied to once it no longer accepts. */
+  record StopAccepting(ActorRef<Done> replyTo) implements Command {}
+
+  private record Unbound(ActorRef<Done> replyTo) implements Command {}
+
   /** Told when a pipe starts listening, so a caller can wait until every pipe is ready. */
   interface Events {
     void listening(String pipe, String address);
@@ -67,25 +76,40 @@ final class PipeActor {
   private final PipeSettings pipe;
   private final Events events;
   private final PipeMetrics metrics;
+  private final PipeShutdown shutdown;
   private final AtomicReference<SocketAddress> target = new AtomicReference<>();
   private Sockets.Listening socket;
   private CompletionStage<Done> acceptLoop;
 
   private PipeActor(
-      ActorContext<Command> context, PipeSettings pipe, Events events, PipeMetrics metrics) {
+      ActorContext<Command> context,
+      PipeSettings pipe,
+      Events events,
+      PipeMetrics metrics,
+      PipeShutdown shutdown) {
     this.context = context;
     this.pipe = pipe;
     this.events = events;
     this.metrics = metrics;
+    this.shutdown = shutdown;
   }
 
-  /** @param metrics the pipe's meters, made once so that they outlive restarts */
+  /**
+   * @param metrics the pipe's meters, made once so that they outlive restarts
+   * @param shutdown the pipe's shutdown state, likewise
+   */
   static Behavior<Command> create(
-      SpipedSettings settings, PipeSettings pipe, Events events, PipeMetrics metrics) {
+      SpipedSettings settings,
+      PipeSettings pipe,
+      Events events,
+      PipeMetrics metrics,
+      PipeShutdown shutdown) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
-                timers -> new PipeActor(context, pipe, events, metrics).start(settings, timers)));
+                timers ->
+                    new PipeActor(context, pipe, events, metrics, shutdown)
+                        .start(settings, timers)));
   }
 
   private Behavior<Command> start(SpipedSettings settings, TimerScheduler<Command> timers) {
@@ -118,8 +142,12 @@ final class PipeActor {
             settings.stream(),
             handshakes,
             target::get,
-            connectionEvents);
-    acceptConnections(connections, settings.stream());
+            connectionEvents,
+            shutdown);
+    // A pipe restarted during shutdown stays unbound: its old connections are still waited for.
+    if (!shutdown.stopping()) {
+      acceptConnections(connections, settings.stream());
+    }
 
     return receive();
   }
@@ -150,6 +178,8 @@ final class PipeActor {
             .onMessageEquals(ReResolveTarget.INSTANCE, this::onReResolveTarget)
             .onMessage(TargetResolved.class, this::onTargetResolved)
             .onMessage(ResolveFailed.class, this::onResolveFailed)
+            .onMessage(StopAccepting.class, this::onStopAccepting)
+            .onMessage(Unbound.class, this::onUnbound)
             .onSignal(PostStop.class, signal -> unbind())
             .onSignal(PreRestart.class, signal -> unbind())
             .build();
@@ -157,6 +187,10 @@ final class PipeActor {
 
   private Behavior<Command> onListening(Listening message) {
     socket = message.socket();
+    if (shutdown.stopping()) {
+      // The bind finished after shutdown began: the source must not stay open.
+      return unbind();
+    }
     context.pipeToSelf(acceptLoop, (done, failure) -> new AcceptLoopEnded(failure));
     context
         .getLog()
@@ -227,6 +261,25 @@ final class PipeActor {
             pipe.target(),
             rootMessage(message.cause()),
             target.get());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onStopAccepting(StopAccepting message) {
+    CompletionStage<Done> unbound =
+        socket == null ? CompletableFuture.completedFuture(Done.getInstance()) : socket.unbind();
+    socket = null;
+    context.pipeToSelf(unbound, (done, failure) -> new Unbound(message.replyTo()));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onUnbound(Unbound message) {
+    context
+        .getLog()
+        .info(
+            "pipe [{}] stopped accepting; {} still open",
+            pipe.name(),
+            PipeShutdown.connections(shutdown.open()));
+    message.replyTo().tell(Done.getInstance());
     return Behaviors.same();
   }
 

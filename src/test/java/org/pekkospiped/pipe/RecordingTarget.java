@@ -58,8 +58,13 @@ final class RecordingTarget implements AutoCloseable {
   private final AtomicInteger mostOpen = new AtomicInteger();
 
   RecordingTarget() throws IOException {
+    this(0);
+  }
+
+  /** A target on a given port of 127.0.0.1, for a test that brings a down target back. */
+  RecordingTarget(int port) throws IOException {
     server = new ServerSocket();
-    server.bind(new InetSocketAddress("127.0.0.1", 0), 1000);
+    server.bind(new InetSocketAddress("127.0.0.1", port), 1000);
     threads.execute(this::acceptLoop);
   }
 
