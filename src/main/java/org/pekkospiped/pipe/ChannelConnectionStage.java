@@ -1,12 +1,14 @@
 package org.pekkospiped.pipe;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.ProtocolFamily;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -158,6 +160,7 @@ final class ChannelConnectionStage
     private SelectionKey key;
     private ByteBuffer writing;
     private boolean writeSideDone;
+    private boolean aborted;
 
     Logic(CompletableFuture<Done> connected) {
       super(shape);
@@ -206,6 +209,25 @@ final class ChannelConnectionStage
       if (channel != null) {
         closeQuietly();
         selector.wakeup();
+      }
+    }
+
+    /**
+     * A socket error (a reset, a broken pipe) on one side of a connection is passed on as a
+     * reset (SO_LINGER 0) on the other: a FIN would read as a clean end, and the peer (say, the
+     * other end of the pipe) would half-close and wait instead of tearing its side down too.
+     * Anything else (a bad packet, a target that cannot be reached) closes cleanly, so the
+     * bytes already accepted still reach the peer.
+     */
+    private void abortIfReset(Throwable cause) {
+      for (Throwable at = cause; at != null; at = at.getCause()) {
+        if (at instanceof ConnectException || at instanceof SocketTimeoutException) {
+          return;
+        }
+        if (at instanceof IOException) {
+          aborted = true;
+          return;
+        }
       }
     }
 
@@ -298,6 +320,7 @@ final class ChannelConnectionStage
 
     @Override
     public void onDownstreamFinish(Throwable cause) {
+      abortIfReset(cause);
       cancelStage(cause);
     }
 
@@ -315,12 +338,19 @@ final class ChannelConnectionStage
     }
 
     private void fail(Throwable cause) {
+      abortIfReset(cause);
       connected.completeExceptionally(cause);
       failStage(cause);
     }
 
     private void closeQuietly() {
       try {
+        // Unix sockets have no SO_LINGER; their peer sees EOF either way.
+        if (aborted
+            && channel.isOpen()
+            && channel.supportedOptions().contains(StandardSocketOptions.SO_LINGER)) {
+          channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+        }
         channel.close();
       } catch (IOException e) {
         // Nothing is left to tell about a socket we are done with.
