@@ -19,7 +19,6 @@ import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,7 +116,6 @@ class OpsScriptsTest {
     }
   }
 
-  @Disabled("TODO(lead): SpipeCommand does not carry a connection yet; enable with it")
   @Test
   void spipe_throughRealSpipedDecrypting_echoesStdin() {
     Path key = KeyFiles.random(tempDir, 3);
