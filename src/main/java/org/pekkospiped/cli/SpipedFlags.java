@@ -96,7 +96,7 @@ final class SpipedFlags {
   @Option(
       names = "-u",
       paramLabel = "<user:group>",
-      description = "Not supported: start as that user instead (see ops/).")
+      description = "Not supported: start as that user (see ops/pekko-spiped.service).")
   String user;
 
   /** True when any flag describing a pipe was given, as opposed to -p, -F, --syslog. */
@@ -122,7 +122,8 @@ final class SpipedFlags {
     if (user != null) {
       throw new UsageException(
           "-u is not supported: a JVM cannot drop privileges after binding; start pekko-spiped"
-              + " as that user instead (User= and Group= in the systemd unit in ops/)");
+              + " as that user instead (ops/pekko-spiped.service runs it as a systemd"
+              + " DynamicUser= that may bind ports below 1024)");
     }
     if (!describesPipe()) {
       return;

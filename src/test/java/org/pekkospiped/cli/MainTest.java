@@ -219,8 +219,11 @@ class MainTest {
   void flags_u_refusedPointingToTheUnit() {
     assertUsageError(
         "-u is not supported: a JVM cannot drop privileges after binding; start pekko-spiped as"
-            + " that user instead (User= and Group= in the systemd unit in ops/)",
+            + " that user instead (ops/pekko-spiped.service runs it as a systemd DynamicUser= that"
+            + " may bind ports below 1024)",
         pipeFlags("-u", "spiped:spiped"));
+    // The tests run in the repository's root.
+    assertTrue(Files.isRegularFile(Path.of("ops/pekko-spiped.service")), "the unit it names");
   }
 
   @Test
