@@ -14,6 +14,9 @@
 #   RTT_COUNT     measured round trips per latency run (default 5000, after 1000 warm-up)
 #   IDLE_COUNT    idle connections for the memory figure (default 1000)
 #   PEKKO_JAVA_OPTS  JVM options of each pekko-spiped process (default below)
+#   PEKKO_CONF    HOCON added to both pekko-spiped ends' configuration, to measure a setting:
+#                 PEKKO_CONF='pekko-spiped.stream.packets-per-write = 1' benchmarks/run.sh
+#   IMPLS         which implementations to run (default "spiped pekko socat")
 #   OUT           directory for raw results and logs (default a new one under /tmp)
 #
 # Each implementation runs as two processes per pipe pair, one per end, as in real use:
@@ -32,6 +35,8 @@ HS_SECONDS=${HS_SECONDS:-3}
 RTT_COUNT=${RTT_COUNT:-5000}
 IDLE_COUNT=${IDLE_COUNT:-1000}
 PEKKO_JAVA_OPTS=${PEKKO_JAVA_OPTS:-"-XX:+UseSerialGC -Xms64m -Xmx512m -XX:TieredStopAtLevel=4"}
+PEKKO_CONF=${PEKKO_CONF:-}
+IMPLS=${IMPLS:-"spiped pekko socat"}
 OUT=${OUT:-$(mktemp -d /tmp/pekko-spiped-bench.XXXXXX)}
 mkdir -p "$OUT"
 raw="$OUT/raw.tsv"
@@ -134,6 +139,7 @@ pekko-spiped {
       source = "[127.0.0.1]:$nofs_s", target = "[127.0.0.1]:$nofs_t" }
   }
 }
+$PEKKO_CONF
 EOF
 }
 
@@ -184,6 +190,15 @@ rss_kib() {
     total=$((total + $(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")))
   done
   echo $total
+}
+
+# Those of the named implementations that IMPLS asks for, in the order given.
+wanted() {
+  local impl
+  for impl in "$@"; do
+    [[ " $IMPLS " == *" $impl "* ]] && echo "$impl"
+  done
+  return 0
 }
 
 record() { # figure implementation value
@@ -256,7 +271,7 @@ memory_once() {
 warm_up() {
   echo "warming up (JIT of pekko-spiped; same load for everyone)"
   local impl p
-  for impl in spiped pekko; do
+  for impl in $(wanted spiped pekko); do
     p=($(ports $impl))
     load bulk "${p[0]}" "$SINK_PORT" 2 $((256 * 1024 * 1024)) >/dev/null
     load handshakes "${p[2]}" 8 2 >/dev/null
@@ -307,9 +322,8 @@ main() {
   load echo $ECHO_PORT >"$OUT/echo.log" 2>&1 &
   BG_PIDS+=($!)
   wait_listening $ECHO_PORT
-  start_spiped
-  start_pekko
-  start_socat
+  local impl
+  for impl in $IMPLS; do start_$impl; done
   echo "results and logs in $OUT"
   echo "pekko-spiped JVM options: $PEKKO_JAVA_OPTS"
   warm_up
@@ -317,13 +331,13 @@ main() {
   local run impls impl clients fs
   for run in $(seq 1 "$RUNS"); do
     # Take turns: who goes first alternates from run to run.
-    if ((run % 2)); then impls="spiped pekko"; else impls="pekko spiped"; fi
+    if ((run % 2)); then impls=$(wanted spiped pekko); else impls=$(wanted pekko spiped); fi
     echo "--- run $run of $RUNS"
     for section in $SECTIONS; do
       case $section in
       bulk)
         for streams in 1 8; do
-          for impl in $impls socat; do bulk_once $impl $streams; done
+          for impl in $impls $(wanted socat); do bulk_once $impl $streams; done
         done
         ;;
       handshakes)
@@ -334,7 +348,7 @@ main() {
         done
         ;;
       rtt)
-        for impl in $impls socat; do rtt_once $impl; done
+        for impl in $impls $(wanted socat); do rtt_once $impl; done
         ;;
       memory)
         for impl in $impls; do memory_once $impl; done

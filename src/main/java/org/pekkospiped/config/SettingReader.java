@@ -79,6 +79,21 @@ final class SettingReader {
     return number.intValue();
   }
 
+  /** A size in bytes, as 64 KiB or 65536, of at least {@code min}. */
+  int bytes(String key, int min) {
+    ConfigValue value = value(key);
+    long bytes;
+    try {
+      bytes = config.getBytes(key);
+    } catch (ConfigException.WrongType | ConfigException.BadValue e) {
+      throw fail(key, "expected a size such as 64 KiB, got " + render(value));
+    }
+    if (bytes < min || bytes > Integer.MAX_VALUE) {
+      throw fail(key, render(value) + " must be from " + min + " bytes to 2 GiB");
+    }
+    return (int) bytes;
+  }
+
   /**
    * A duration with a unit. A bare number is refused: HOCON would read it as milliseconds, while
    * anyone coming from spiped's {@code -o 5} means seconds.

@@ -29,7 +29,7 @@ public final class SpipedSettings {
   private final Duration shutdownTimeout;
   private final Duration restartMinBackoff;
   private final Duration restartMaxBackoff;
-  private final int packetsPerWrite;
+  private final StreamSettings stream;
   private final Optional<Endpoint> prometheusEndpoint;
   private final Duration logRepeatInterval;
 
@@ -39,7 +39,7 @@ public final class SpipedSettings {
     this.shutdownTimeout = root.duration("shutdown-timeout", true);
     this.restartMinBackoff = root.duration("restart.min-backoff", false);
     this.restartMaxBackoff = root.duration("restart.max-backoff", false);
-    this.packetsPerWrite = root.wholeNumber("stream.packets-per-write", 1, "less than 1");
+    this.stream = StreamSettings.load(config);
     this.prometheusEndpoint = optionalEndpoint(root, "metrics.prometheus-endpoint");
     this.logRepeatInterval = root.duration("logging.repeat-interval", true);
     if (restartMaxBackoff.compareTo(restartMinBackoff) < 0) {
@@ -88,9 +88,9 @@ public final class SpipedSettings {
     return restartMaxBackoff;
   }
 
-  /** {@code pekko-spiped.stream.packets-per-write}: packets gathered into one socket write. */
-  public int packetsPerWrite() {
-    return packetsPerWrite;
+  /** {@code pekko-spiped.stream}: how connections move their bytes. */
+  public StreamSettings stream() {
+    return stream;
   }
 
   /** {@code pekko-spiped.metrics.prometheus-endpoint}: where to serve metrics, if anywhere. */

@@ -16,6 +16,7 @@ import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.util.ByteString;
 import org.pekkospiped.config.Mode;
 import org.pekkospiped.config.PipeSettings;
+import org.pekkospiped.config.StreamSettings;
 import org.pekkospiped.protocol.HandshakeSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +34,7 @@ final class Connections {
 
   private final ActorSystem<?> system;
   private final PipeSettings pipe;
-  private final int packetsPerWrite;
+  private final StreamSettings stream;
   private final Executor handshakes;
   private final Supplier<SocketAddress> target;
   private final ConnectionEvents events;
@@ -50,14 +51,14 @@ final class Connections {
   Connections(
       ActorSystem<?> system,
       PipeSettings pipe,
-      int packetsPerWrite,
+      StreamSettings stream,
       Executor handshakes,
       Supplier<SocketAddress> target,
       ConnectionEvents events,
       PipeShutdown shutdown) {
     this.system = system;
     this.pipe = pipe;
-    this.packetsPerWrite = packetsPerWrite;
+    this.stream = stream;
     this.handshakes = handshakes;
     this.target = target;
     this.events = events;
@@ -103,8 +104,10 @@ final class Connections {
   /** Plaintext from the accepted socket is sealed towards the target, where we are client. */
   private CompletionStage<Done> runEncrypting(Sockets.Accepted accepted, Handshake handshake) {
     Flow<ByteString, ByteString, CompletionStage<Done>> plaintextSide =
-        ProtocolStack.create(handshake, true, pipe.timeout(), packetsPerWrite)
-            .join(shutdown.closable(Sockets.connect(system, pipe, target.get())), Keep.right());
+        ProtocolStack.create(handshake, true, pipe.timeout(), stream.packetsPerWrite())
+            .join(
+                shutdown.closable(Sockets.connect(system, pipe, stream, target.get())),
+                Keep.right());
     return counted(accepted.flow(), events::targetToSource, events::sourceToTarget)
         .joinMat(plaintextSide, Keep.right())
         .run(system);
@@ -121,13 +124,14 @@ final class Connections {
                 .thenApply(
                     proven ->
                         counted(
-                                Sockets.connect(system, pipe, target.get()),
+                                Sockets.connect(system, pipe, stream, target.get()),
                                 events::sourceToTarget,
                                 events::targetToSource)
                             .mapMaterializedValue(
                                 connected -> reportTo(connected, targetConnected))));
     Flow<ByteString, ByteString, CompletionStage<CompletionStage<Done>>> networkSide =
-        targetSide.join(ProtocolStack.create(handshake, false, pipe.timeout(), packetsPerWrite));
+        targetSide.join(
+            ProtocolStack.create(handshake, false, pipe.timeout(), stream.packetsPerWrite()));
     shutdown.closable(accepted.flow()).join(networkSide).run(system);
     return targetConnected;
   }

@@ -202,8 +202,16 @@ final class HandshakeStage extends GraphStage<BidiShape<ByteString, ByteString, 
       }
     }
 
-    /** Runs a costly step on the handshake executor and continues on the stage's thread. */
+    /**
+     * Runs a costly step on the handshake executor and continues on the stage's thread. Without
+     * forward secrecy no step is costly, and the two hand-overs would cost more than the step.
+     */
     private <T> void compute(Supplier<T> work, Consumer<T> then) {
+      if (!handshake.session().exponentiates()) {
+        computeHere(work, then);
+        return;
+      }
+
       AsyncCallback<T> onDone = createAsyncCallback(then::accept);
       AsyncCallback<Throwable> onFailed = createAsyncCallback(this::dropHandshake);
       CompletableFuture.supplyAsync(work, handshake.computations())
@@ -215,6 +223,17 @@ final class HandshakeStage extends GraphStage<BidiShape<ByteString, ByteString, 
                   onFailed.invoke(error);
                 }
               });
+    }
+
+    private <T> void computeHere(Supplier<T> work, Consumer<T> then) {
+      T value;
+      try {
+        value = work.get();
+      } catch (RuntimeException e) {
+        dropHandshake(e);
+        return;
+      }
+      then.accept(value);
     }
 
     private byte[] take(int size) {

@@ -25,6 +25,7 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.pekkospiped.config.Endpoint;
 import org.pekkospiped.config.PipeSettings;
 import org.pekkospiped.config.SpipedSettings;
+import org.pekkospiped.config.StreamSettings;
 import org.pekkospiped.metrics.PipeMetrics;
 
 /**
@@ -138,24 +139,24 @@ final class PipeActor {
         new Connections(
             context.getSystem(),
             pipe,
-            settings.packetsPerWrite(),
+            settings.stream(),
             handshakes,
             target::get,
             connectionEvents,
             shutdown);
     // A pipe restarted during shutdown stays unbound: its old connections are still waited for.
     if (!shutdown.stopping()) {
-      acceptConnections(connections);
+      acceptConnections(connections, settings.stream());
     }
 
     return receive();
   }
 
   /** Accepts while fewer than max-connections are open; past that, the backlog holds them. */
-  private void acceptConnections(Connections connections) {
+  private void acceptConnections(Connections connections, StreamSettings stream) {
     int limit = pipe.maxConnections() == 0 ? Integer.MAX_VALUE : pipe.maxConnections();
     Pair<CompletionStage<Sockets.Listening>, CompletionStage<Done>> running =
-            Sockets.listen(context.getSystem(), pipe)
+            Sockets.listen(context.getSystem(), pipe, stream)
                 .mapAsyncUnordered(limit, connections::serve)
                 .toMat(Sink.ignore(), Keep.both())
                 .run(context.getSystem());

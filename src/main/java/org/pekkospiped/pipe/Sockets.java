@@ -1,9 +1,13 @@
 package org.pekkospiped.pipe;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.time.Duration;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -18,14 +22,17 @@ import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 import org.pekkospiped.config.Endpoint;
 import org.pekkospiped.config.PipeSettings;
+import org.pekkospiped.config.StreamSettings;
+import org.pekkospiped.config.StreamSettings.Transport;
 
 /**
  * The sockets at both ends of a pipe, as streams of bytes with backpressure.
  *
  * <p>Both kinds are half-close capable: EOF on one direction leaves the other flowing, which is
  * what spiped does and what request/response clients that shut down their sending side need.
- * TCP endpoints use Pekko's TCP; Unix domain sockets use the JDK's channels, through {@link
- * UnixAcceptStage} and {@link UnixConnectionStage}, with the same backpressure.
+ * With the nio transport (the default) every socket is one of the JDK's non-blocking channels,
+ * read and written by {@link ChannelAcceptStage} and {@link ChannelConnectionStage}; with
+ * pekko-tcp, TCP goes through Pekko's TCP instead. Unix domain sockets always use the channels.
  */
 final class Sockets {
   /** The listen backlog; connections past the connection limit wait here, as with spiped. */
@@ -45,14 +52,46 @@ final class Sockets {
 
   /** Accepts connections on source; each pull of the source accepts at most one more. */
   static Source<Accepted, CompletionStage<Listening>> listen(
-      ActorSystem<?> system, PipeSettings pipe) {
-    if (pipe.source() instanceof Endpoint.Unix source) {
-      return listenUnix(system, source);
+      ActorSystem<?> system, PipeSettings pipe, StreamSettings stream) {
+    if (pipe.source() instanceof Endpoint.Tcp source && stream.transport() == Transport.PEKKO_TCP) {
+      return listenPekko(system, pipe, stream, source);
     }
 
-    Endpoint.Tcp source = (Endpoint.Tcp) pipe.source();
+    ChannelSelector selector = ChannelSelector.get(system);
+    return Source.fromGraph(new ChannelAcceptStage(selector, pipe.source(), BACKLOG))
+        .map(channel -> accepted(selector, pipe, stream, channel));
+  }
+
+  private static Accepted accepted(
+      ChannelSelector selector, PipeSettings pipe, StreamSettings stream, SocketChannel channel) {
+    // An accepted Unix connection has no remote address: its peer is told by the path.
+    String peer = pipe.source().toString();
+    if (pipe.source() instanceof Endpoint.Tcp) {
+      try {
+        configureTcp(channel, pipe.keepAlive(), stream);
+        peer = describe((InetSocketAddress) channel.getRemoteAddress());
+      } catch (IOException e) {
+        // Reset before we got to it: its stage fails on the first read, and only it ends.
+        peer = "a peer that already left";
+      }
+    }
+
+    Flow<ByteString, ByteString, NotUsed> flow =
+        Flow.fromGraph(ChannelConnectionStage.accepted(selector, channel, stream.readSize()))
+            .mapMaterializedValue(connected -> NotUsed.getInstance());
+    return new Accepted(peer, flow);
+  }
+
+  private static Source<Accepted, CompletionStage<Listening>> listenPekko(
+      ActorSystem<?> system, PipeSettings pipe, StreamSettings stream, Endpoint.Tcp source) {
     return Tcp.get(system)
-        .bind(source.host(), source.port(), BACKLOG, options(pipe), true, Optional.empty())
+        .bind(
+            source.host(),
+            source.port(),
+            BACKLOG,
+            options(pipe.keepAlive(), stream),
+            true,
+            Optional.empty())
         .map(connection -> new Accepted(describe(connection.remoteAddress()), connection.flow()))
         .mapMaterializedValue(
             bound ->
@@ -71,20 +110,6 @@ final class Sockets {
                         }));
   }
 
-  /** An accepted Unix connection has no remote address: its peer is told by the path. */
-  private static Source<Accepted, CompletionStage<Listening>> listenUnix(
-      ActorSystem<?> system, Endpoint.Unix source) {
-    UnixSelector selector = UnixSelector.get(system);
-    String peer = source.path().toString();
-    return Source.fromGraph(new UnixAcceptStage(selector, source.path(), BACKLOG))
-        .map(
-            channel ->
-                new Accepted(
-                    peer,
-                    Flow.fromGraph(UnixConnectionStage.accepted(selector, channel))
-                        .mapMaterializedValue(connected -> NotUsed.getInstance())));
-  }
-
   /**
    * Connects to target within the pipe's timeout; the stream fails if that cannot be done.
    *
@@ -92,10 +117,10 @@ final class Sockets {
    *     UnixDomainSocketAddress} for a Unix one
    */
   static Flow<ByteString, ByteString, CompletionStage<Done>> connect(
-      ActorSystem<?> system, PipeSettings pipe, SocketAddress target) {
+      ActorSystem<?> system, PipeSettings pipe, StreamSettings stream, SocketAddress target) {
     Optional<InetSocketAddress> local =
         pipe.bindAddress().map(bind -> (Endpoint.Tcp) bind).map(Sockets::address);
-    return connect(system, target, pipe.timeout(), pipe.keepAlive(), local);
+    return connect(system, stream, target, pipe.timeout(), pipe.keepAlive(), local);
   }
 
   /**
@@ -105,22 +130,50 @@ final class Sockets {
    */
   static Flow<ByteString, ByteString, CompletionStage<Done>> connect(
       ActorSystem<?> system,
+      StreamSettings stream,
       SocketAddress target,
       Duration timeout,
       boolean keepAlive,
       Optional<InetSocketAddress> local) {
-    if (target instanceof UnixDomainSocketAddress unix) {
-      return Flow.fromGraph(UnixConnectionStage.connect(UnixSelector.get(system), unix, timeout));
+    if (target instanceof InetSocketAddress tcp && stream.transport() == Transport.PEKKO_TCP) {
+      return Tcp.get(system)
+          .outgoingConnection(
+              tcp, local, options(keepAlive, stream), true, Optional.of(timeout), Optional.empty())
+          .mapMaterializedValue(connected -> connected.thenApply(ignored -> Done.getInstance()));
     }
-    return Tcp.get(system)
-        .outgoingConnection(
-            (InetSocketAddress) target,
-            local,
-            options(keepAlive),
-            true,
-            Optional.of(timeout),
-            Optional.empty())
-        .mapMaterializedValue(connected -> connected.thenApply(ignored -> Done.getInstance()));
+
+    ChannelConnectionStage.Setup setup =
+        target instanceof InetSocketAddress
+            ? channel -> setUpTcp(channel, keepAlive, stream, local)
+            : channel -> {};
+    return Flow.fromGraph(
+        ChannelConnectionStage.connect(
+            ChannelSelector.get(system), target, setup, timeout, stream.readSize()));
+  }
+
+  private static void setUpTcp(
+      SocketChannel channel,
+      boolean keepAlive,
+      StreamSettings stream,
+      Optional<InetSocketAddress> local)
+      throws IOException {
+    configureTcp(channel, keepAlive, stream);
+    if (local.isPresent()) {
+      channel.bind(local.get());
+    }
+  }
+
+  /** Both sockets get TCP_NODELAY (packets are written whole) and, unless -j, keep-alives. */
+  private static void configureTcp(SocketChannel channel, boolean keepAlive, StreamSettings stream)
+      throws IOException {
+    channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+    channel.setOption(StandardSocketOptions.SO_KEEPALIVE, keepAlive);
+    if (stream.sendBufferSize() > 0) {
+      channel.setOption(StandardSocketOptions.SO_SNDBUF, stream.sendBufferSize());
+    }
+    if (stream.receiveBufferSize() > 0) {
+      channel.setOption(StandardSocketOptions.SO_RCVBUF, stream.receiveBufferSize());
+    }
   }
 
   static InetSocketAddress address(Endpoint.Tcp endpoint) {
@@ -132,12 +185,17 @@ final class Sockets {
     return "[" + address.getAddress().getHostAddress() + "]:" + address.getPort();
   }
 
-  /** Both sockets get TCP_NODELAY (packets are written whole) and, unless -j, keep-alives. */
-  private static List<Inet.SocketOption> options(PipeSettings pipe) {
-    return options(pipe.keepAlive());
-  }
-
-  private static List<Inet.SocketOption> options(boolean keepAlive) {
-    return List.of(TcpSO.tcpNoDelay(true), TcpSO.keepAlive(keepAlive));
+  /** The same socket options as {@link #configureTcp}, in Pekko's terms. */
+  private static List<Inet.SocketOption> options(boolean keepAlive, StreamSettings stream) {
+    List<Inet.SocketOption> options = new ArrayList<>();
+    options.add(TcpSO.tcpNoDelay(true));
+    options.add(TcpSO.keepAlive(keepAlive));
+    if (stream.sendBufferSize() > 0) {
+      options.add(TcpSO.sendBufferSize(stream.sendBufferSize()));
+    }
+    if (stream.receiveBufferSize() > 0) {
+      options.add(TcpSO.receiveBufferSize(stream.receiveBufferSize()));
+    }
+    return options;
   }
 }

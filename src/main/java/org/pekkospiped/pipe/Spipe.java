@@ -25,6 +25,7 @@ import org.apache.pekko.stream.javadsl.StreamConverters;
 import org.apache.pekko.util.ByteString;
 import org.pekkospiped.config.Endpoint;
 import org.pekkospiped.config.SpipeOptions;
+import org.pekkospiped.config.StreamSettings;
 import org.pekkospiped.protocol.HandshakeSession;
 
 /**
@@ -54,7 +55,7 @@ public final class Spipe {
   /**
    * Runs one connection in an actor system of its own, stopped before the result completes.
    *
-   * @param config the whole configuration, for the actor system and packets-per-write
+   * @param config the whole configuration, for the actor system and the stream settings
    * @return completes once both directions have ended; fails with a {@link SpipeFailure}
    */
   public static CompletionStage<Done> run(
@@ -69,8 +70,7 @@ public final class Spipe {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "spipe", config);
     CompletionStage<Done> finished;
     try {
-      int packetsPerWrite = config.getInt("pekko-spiped.stream.packets-per-write");
-      finished = connect(system, options, target, packetsPerWrite, in, out);
+      finished = connect(system, options, target, StreamSettings.load(config), in, out);
     } catch (RuntimeException e) {
       finished = CompletableFuture.failedFuture(e);
     }
@@ -83,7 +83,7 @@ public final class Spipe {
       ActorSystem<?> system,
       SpipeOptions options,
       SocketAddress target,
-      int packetsPerWrite,
+      StreamSettings stream,
       InputStream in,
       OutputStream out) {
     Executor handshakes =
@@ -95,10 +95,15 @@ public final class Spipe {
     Handshake handshake = new Handshake(session, handshakes);
 
     Flow<ByteString, ByteString, CompletionStage<Done>> network =
-        ProtocolStack.create(handshake, true, options.timeout(), packetsPerWrite)
+        ProtocolStack.create(handshake, true, options.timeout(), stream.packetsPerWrite())
             .join(
                 Sockets.connect(
-                    system, target, options.timeout(), options.keepAlive(), Optional.empty()),
+                    system,
+                    stream,
+                    target,
+                    options.timeout(),
+                    options.keepAlive(),
+                    Optional.empty()),
                 Keep.right());
 
     // The blocking reads and writes run on Pekko's blocking-I/O dispatcher.

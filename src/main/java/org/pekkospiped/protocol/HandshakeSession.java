@@ -107,6 +107,14 @@ public final class HandshakeSession {
     return client;
   }
 
+  /**
+   * True unless forward secrecy is OFF: only then does some step exponentiate, and so only then
+   * is a step worth running away from the caller's thread.
+   */
+  public boolean exponentiates() {
+    return forwardSecrecy != ForwardSecrecy.OFF;
+  }
+
   /** The 32 random bytes this side sends first (step 1). */
   public byte[] localNonce() {
     return localNonce.clone();

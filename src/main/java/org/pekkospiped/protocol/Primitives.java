@@ -6,14 +6,13 @@ import java.security.NoSuchAlgorithmException;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.PKCS5S2ParametersGenerator;
 import org.bouncycastle.crypto.params.KeyParameter;
 
 /**
  * The protocol's primitives. SHA-256, HMAC and AES come from the JDK, whose implementations use CPU
  * intrinsics; only PBKDF2 comes from Bouncy Castle, because the JDK's takes a char[] password and
- * spiped's password is 32 raw bytes.
+ * spiped's password is 32 raw bytes. Bouncy Castle's PBKDF2 hashes with the JDK's SHA-256.
  */
 final class Primitives {
 
@@ -56,7 +55,7 @@ final class Primitives {
 
   /** PBKDF2-HMAC-SHA256 with one iteration, as spiped uses it to stretch nothing but mix. */
   static byte[] pbkdf2Sha256(byte[] password, byte[] salt, int outputLength) {
-    PKCS5S2ParametersGenerator generator = new PKCS5S2ParametersGenerator(new SHA256Digest());
+    PKCS5S2ParametersGenerator generator = new PKCS5S2ParametersGenerator(new JdkSha256());
     generator.init(password, salt, 1);
     return ((KeyParameter) generator.generateDerivedParameters(outputLength * 8)).getKey();
   }

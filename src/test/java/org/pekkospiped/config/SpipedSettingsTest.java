@@ -59,7 +59,8 @@ class SpipedSettingsTest {
     assertEquals(Duration.ofSeconds(30), settings.shutdownTimeout());
     assertEquals(Duration.ofSeconds(1), settings.restartMinBackoff());
     assertEquals(Duration.ofSeconds(30), settings.restartMaxBackoff());
-    assertEquals(8, settings.packetsPerWrite());
+    assertEquals(
+        new StreamSettings(StreamSettings.Transport.NIO, 8, 64 * 1024, 0, 0), settings.stream());
     assertEquals(Optional.empty(), settings.prometheusEndpoint());
   }
 
@@ -319,6 +320,32 @@ class SpipedSettingsTest {
         "pekko-spiped.metrics.prometheus-endpoint: 'nowhere' is neither an absolute Unix socket"
             + " path nor host:port",
         error("pekko-spiped.metrics.prometheus-endpoint = nowhere\n" + web()));
+  }
+
+  @Test
+  void load_streamSettings_read() {
+    SpipedSettings settings =
+        load(
+            "pekko-spiped.stream { transport = pekko-tcp, packets-per-write = 2, read-size = 16 KiB,"
+                + " send-buffer-size = 1 MiB, receive-buffer-size = 262144 }\n"
+                + web());
+
+    assertEquals(
+        new StreamSettings(StreamSettings.Transport.PEKKO_TCP, 2, 16 * 1024, 1024 * 1024, 262144),
+        settings.stream());
+  }
+
+  @Test
+  void load_badStreamSettings_refused() {
+    assertEquals(
+        "pekko-spiped.stream.transport: expected nio or pekko-tcp, got netty",
+        error("pekko-spiped.stream.transport = netty\n" + web()));
+    assertEquals(
+        "pekko-spiped.stream.read-size: 100 must be from 1024 bytes to 2 GiB",
+        error("pekko-spiped.stream.read-size = 100\n" + web()));
+    assertEquals(
+        "pekko-spiped.stream.send-buffer-size: expected a size such as 64 KiB, got 'lots'",
+        error("pekko-spiped.stream.send-buffer-size = lots\n" + web()));
   }
 
   @Test

@@ -29,6 +29,18 @@ final class OurEnd implements AutoCloseable {
   static OurEnd start(
       String mode, InetSocketAddress source, InetSocketAddress target, Path key, List<String> flags)
       throws Exception {
+    return start(mode, source, target, key, flags, "");
+  }
+
+  /** As above, with daemon-wide settings in HOCON, such as {@code pekko-spiped.stream}. */
+  static OurEnd start(
+      String mode,
+      InetSocketAddress source,
+      InetSocketAddress target,
+      Path key,
+      List<String> flags,
+      String daemonSettings)
+      throws Exception {
     StringBuilder pipe = new StringBuilder();
     pipe.append("mode = ").append(mode).append('\n');
     pipe.append("source = \"").append(Ports.spipedSyntax(source)).append("\"\n");
@@ -36,7 +48,7 @@ final class OurEnd implements AutoCloseable {
     pipe.append("key-file = \"").append(key).append("\"\n");
     appendFlags(pipe, flags.iterator());
 
-    String hocon = "pekko-spiped.pipes.end {\n" + pipe + "}\n";
+    String hocon = daemonSettings + "\npekko-spiped.pipes.end {\n" + pipe + "}\n";
     SpipedSettings settings =
         SpipedSettings.load(ConfigFactory.load(ConfigFactory.parseString(hocon)));
     Daemon daemon = Daemon.start(settings);

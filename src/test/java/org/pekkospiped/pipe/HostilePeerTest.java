@@ -348,6 +348,11 @@ class HostilePeerTest {
         PROMPTLY,
         () -> handshakeFailures(pipe, reason) == before + 1,
         () -> reason + " counted: " + handshakeFailures(pipe, reason) + " after " + before);
+    // The count comes just before the line, from another thread: wait for the line too.
+    await(
+        PROMPTLY,
+        () -> !logs.linesContaining(peer.peerName()).isEmpty(),
+        () -> "no line names " + peer.peerName() + ": " + logs.everything());
     assertEquals(
         List.of(
             "INFO pipe ["

@@ -87,11 +87,16 @@ final class RawClient implements AutoCloseable {
     session.receivePeerNonce(serverNonce);
   }
 
+  /** Proves the key: sends this side's DH value with its MAC, after the nonces. */
+  void sendDhMessage() throws IOException {
+    session.generateDhValue();
+    send(session.localDhMessage());
+  }
+
   /** The whole handshake, done right; afterwards packets can be sealed and opened. */
   SessionKeys handshake() throws IOException, HandshakeException {
     exchangeNonces();
-    session.generateDhValue();
-    send(session.localDhMessage());
+    sendDhMessage();
     session.receivePeerDhMessage(read(Wire.DH_MESSAGE_SIZE));
     keys = session.finish();
     sealer = keys.sealer();

@@ -1,9 +1,14 @@
 package org.pekkospiped.pipe;
 
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
+import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -25,62 +30,111 @@ import org.apache.pekko.stream.stage.TimerGraphStageLogic;
 import org.apache.pekko.util.ByteString;
 
 /**
- * One Unix domain socket connection as a flow: bytes pushed in are written to the socket, bytes
- * read from it come out.
+ * One socket connection (TCP or Unix domain) as a flow: bytes pushed in are written to the
+ * socket, bytes read from it come out.
  *
  * <pre>
  *              +-----------------------------+
  *  to write -> | in                          | ---> socket
- *              |     UnixConnectionStage     |
+ *              |     ChannelConnectionStage     |
  *  read     <- | out                         | <--- socket
  *              +-----------------------------+
  * </pre>
  *
  * <p>Backpressure is kept both ways: the socket is read only when out is pulled, at most one
- * chunk of {@link #READ_CHUNK} bytes at a time, and in is pulled again only when the last
+ * chunk of the read size at a time, and in is pulled again only when the last
  * element has been written whole. The channel is non-blocking; when it would block, the stage
- * waits for the {@link UnixSelector} to call it back.
+ * waits for the {@link ChannelSelector} to call it back.
  *
  * <p>The two directions close on their own, as spiped's do: EOF on the socket completes out,
  * and completion of in shuts the socket down for output. The channel is closed when both are
  * done, and at once on any error, or when out is cancelled; either tears down both directions.
  * The materialized value completes when the socket is connected, or fails if it cannot be.
  */
-final class UnixConnectionStage
+final class ChannelConnectionStage
     extends AbstractGraphStageWithMaterializedValue<
         FlowShape<ByteString, ByteString>, CompletionStage<Done>> {
-  /** The most bytes one read takes from the socket, and so the size of elements coming out. */
-  static final int READ_CHUNK = 64 * 1024;
+  /**
+   * What a read lands in before its bytes are copied into a ByteString of their own size. One
+   * per thread rather than one per connection, so that an idle connection holds no buffer.
+   */
+  private static final ThreadLocal<ByteBuffer> READ_BUFFER = new ThreadLocal<>();
 
-  private final Inlet<ByteString> in = Inlet.create("UnixConnectionStage.in");
-  private final Outlet<ByteString> out = Outlet.create("UnixConnectionStage.out");
+  /** Socket options and a local address, applied to a new channel before it connects. */
+  @FunctionalInterface
+  interface Setup {
+    void apply(SocketChannel channel) throws IOException;
+  }
+
+  private final Inlet<ByteString> in = Inlet.create("ChannelConnectionStage.in");
+  private final Outlet<ByteString> out = Outlet.create("ChannelConnectionStage.out");
   private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
 
-  private final UnixSelector selector;
+  private final ChannelSelector selector;
   private final SocketChannel accepted;
-  private final UnixDomainSocketAddress target;
+  private final SocketAddress target;
+  private final Setup setup;
   private final Duration connectTimeout;
+  private final int readSize;
 
-  private UnixConnectionStage(
-      UnixSelector selector,
+  private ChannelConnectionStage(
+      ChannelSelector selector,
       SocketChannel accepted,
-      UnixDomainSocketAddress target,
-      Duration connectTimeout) {
+      SocketAddress target,
+      Setup setup,
+      Duration connectTimeout,
+      int readSize) {
     this.selector = selector;
     this.accepted = accepted;
     this.target = target;
+    this.setup = setup;
     this.connectTimeout = connectTimeout;
+    this.readSize = readSize;
   }
 
-  /** A connection already accepted, in non-blocking mode; the flow may be run once. */
-  static UnixConnectionStage accepted(UnixSelector selector, SocketChannel channel) {
-    return new UnixConnectionStage(selector, channel, null, null);
+  /**
+   * A connection already accepted, in non-blocking mode; the flow may be run once.
+   *
+   * @param readSize the most bytes one read takes, and so the largest element coming out
+   */
+  static ChannelConnectionStage accepted(
+      ChannelSelector selector, SocketChannel channel, int readSize) {
+    return new ChannelConnectionStage(selector, channel, null, null, null, readSize);
   }
 
-  /** A connection to target, made when the flow runs, that fails unless made within timeout. */
-  static UnixConnectionStage connect(
-      UnixSelector selector, UnixDomainSocketAddress target, Duration timeout) {
-    return new UnixConnectionStage(selector, null, target, timeout);
+  /**
+   * A connection to target, made when the flow runs, that fails unless made within timeout.
+   *
+   * @param target an InetSocketAddress or a UnixDomainSocketAddress
+   * @param setup applied to the new channel before it connects
+   */
+  static ChannelConnectionStage connect(
+      ChannelSelector selector,
+      SocketAddress target,
+      Setup setup,
+      Duration timeout,
+      int readSize) {
+    return new ChannelConnectionStage(selector, null, target, setup, timeout, readSize);
+  }
+
+  /** This thread's read buffer, grown to size if needed, cleared and limited to size. */
+  private static ByteBuffer readBuffer(int size) {
+    ByteBuffer buffer = READ_BUFFER.get();
+    if (buffer == null || buffer.capacity() < size) {
+      buffer = ByteBuffer.allocateDirect(size);
+      READ_BUFFER.set(buffer);
+    }
+    buffer.clear().limit(size);
+    return buffer;
+  }
+
+  private static ProtocolFamily family(SocketAddress address) {
+    if (!(address instanceof InetSocketAddress inet)) {
+      return StandardProtocolFamily.UNIX;
+    }
+    return inet.getAddress() instanceof Inet6Address
+        ? StandardProtocolFamily.INET6
+        : StandardProtocolFamily.INET;
   }
 
   @Override
@@ -102,11 +156,11 @@ final class UnixConnectionStage
 
   private final class Logic extends TimerGraphStageLogic implements InHandler, OutHandler {
     private final CompletableFuture<Done> connected;
-    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_CHUNK);
     private SocketChannel channel;
     private SelectionKey key;
     private ByteBuffer writing;
     private boolean writeSideDone;
+    private boolean aborted;
 
     Logic(CompletableFuture<Done> connected) {
       super(shape);
@@ -118,7 +172,7 @@ final class UnixConnectionStage
     public void preStart() {
       AsyncCallback<Integer> ready = createAsyncCallback(this::onReady);
       try {
-        channel = accepted != null ? accepted : SocketChannel.open(StandardProtocolFamily.UNIX);
+        channel = accepted != null ? accepted : open();
         channel.configureBlocking(false);
         key = selector.register(channel, ready::invoke);
         if (accepted != null || channel.connect(target)) {
@@ -130,6 +184,17 @@ final class UnixConnectionStage
       } catch (IOException e) {
         fail(e);
       }
+    }
+
+    private SocketChannel open() throws IOException {
+      SocketChannel opened = SocketChannel.open(family(target));
+      try {
+        setup.apply(opened);
+      } catch (IOException e) {
+        opened.close();
+        throw e;
+      }
+      return opened;
     }
 
     @Override
@@ -144,6 +209,25 @@ final class UnixConnectionStage
       if (channel != null) {
         closeQuietly();
         selector.wakeup();
+      }
+    }
+
+    /**
+     * A socket error (a reset, a broken pipe) on one side of a connection is passed on as a
+     * reset (SO_LINGER 0) on the other: a FIN would read as a clean end, and the peer (say, the
+     * other end of the pipe) would half-close and wait instead of tearing its side down too.
+     * Anything else (a bad packet, a target that cannot be reached) closes cleanly, so the
+     * bytes already accepted still reach the peer.
+     */
+    private void abortIfReset(Throwable cause) {
+      for (Throwable at = cause; at != null; at = at.getCause()) {
+        if (at instanceof ConnectException || at instanceof SocketTimeoutException) {
+          return;
+        }
+        if (at instanceof IOException) {
+          aborted = true;
+          return;
+        }
       }
     }
 
@@ -186,11 +270,11 @@ final class UnixConnectionStage
 
     /** Reads what is there now, one chunk at most, or waits until something is. */
     private void read() throws IOException {
-      int count = channel.read(readBuffer);
+      ByteBuffer buffer = readBuffer(readSize);
+      int count = channel.read(buffer);
       if (count > 0) {
-        readBuffer.flip();
-        push(out, ByteString.fromByteBuffer(readBuffer));
-        readBuffer.clear();
+        buffer.flip();
+        push(out, ByteString.fromByteBuffer(buffer));
       } else if (count == 0) {
         selector.await(key, SelectionKey.OP_READ);
       } else {
@@ -236,6 +320,7 @@ final class UnixConnectionStage
 
     @Override
     public void onDownstreamFinish(Throwable cause) {
+      abortIfReset(cause);
       cancelStage(cause);
     }
 
@@ -253,12 +338,19 @@ final class UnixConnectionStage
     }
 
     private void fail(Throwable cause) {
+      abortIfReset(cause);
       connected.completeExceptionally(cause);
       failStage(cause);
     }
 
     private void closeQuietly() {
       try {
+        // Unix sockets have no SO_LINGER; their peer sees EOF either way.
+        if (aborted
+            && channel.isOpen()
+            && channel.supportedOptions().contains(StandardSocketOptions.SO_LINGER)) {
+          channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+        }
         channel.close();
       } catch (IOException e) {
         // Nothing is left to tell about a socket we are done with.

@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One thread per actor system that waits for Unix domain sockets to become ready, so that the
- * stream stages using them never block.
+ * One thread per actor system that waits for the pipes' sockets (TCP and Unix domain) to become
+ * ready, so that the stream stages using them never block.
  *
  * <p>The stages do every read, write and accept themselves, on their own threads, with the
  * channels in non-blocking mode. Only when a channel has nothing to give (or cannot take more)
@@ -25,15 +25,18 @@ import org.slf4j.LoggerFactory;
  * Pekko's own TCP: a few threads blocked in a selector, however many connections are open.
  * Blocking channels would instead need a thread per open direction of every connection, which
  * a fixed-size dispatcher cannot promise and Java 17 has no virtual threads for.
+ *
+ * <p>Unlike Pekko's TCP, no actor stands between the socket and the stream: a byte that arrives
+ * costs one hand-over (this thread to the stage's), which is what keeps a round trip short.
  */
-final class UnixSelector implements Extension {
-  private static final Logger log = LoggerFactory.getLogger(UnixSelector.class);
+final class ChannelSelector implements Extension {
+  private static final Logger log = LoggerFactory.getLogger(ChannelSelector.class);
 
-  static final ExtensionId<UnixSelector> ID =
+  static final ExtensionId<ChannelSelector> ID =
       new ExtensionId<>() {
         @Override
-        public UnixSelector createExtension(ActorSystem<?> system) {
-          UnixSelector selector = new UnixSelector(system.name());
+        public ChannelSelector createExtension(ActorSystem<?> system) {
+          ChannelSelector selector = new ChannelSelector(system.name());
           system.getWhenTerminated().thenRun(selector::close);
           return selector;
         }
@@ -41,18 +44,18 @@ final class UnixSelector implements Extension {
 
   private final Selector selector;
 
-  private UnixSelector(String systemName) {
+  private ChannelSelector(String systemName) {
     try {
       selector = Selector.open();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot open a selector for Unix sockets", e);
+      throw new UncheckedIOException("cannot open a selector for sockets", e);
     }
-    Thread thread = new Thread(this::run, systemName + "-unix-selector");
+    Thread thread = new Thread(this::run, systemName + "-socket-selector");
     thread.setDaemon(true);
     thread.start();
   }
 
-  static UnixSelector get(ActorSystem<?> system) {
+  static ChannelSelector get(ActorSystem<?> system) {
     return ID.apply(system);
   }
 
@@ -85,7 +88,7 @@ final class UnixSelector implements Extension {
     } catch (ClosedSelectorException e) {
       // The actor system has terminated.
     } catch (IOException | RuntimeException e) {
-      log.error("the selector for Unix sockets failed; their connections stall", e);
+      log.error("the socket selector failed; every connection stalls", e);
     }
   }
 
@@ -103,7 +106,7 @@ final class UnixSelector implements Extension {
     try {
       selector.close();
     } catch (IOException e) {
-      log.debug("closing the selector for Unix sockets failed", e);
+      log.debug("closing the socket selector failed", e);
     }
   }
 }

@@ -1,7 +1,9 @@
 package org.pekkospiped.pipe;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
@@ -19,30 +21,32 @@ import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
 import org.apache.pekko.stream.stage.AsyncCallback;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.stream.stage.OutHandler;
+import org.pekkospiped.config.Endpoint;
 
 /**
- * Listens on a Unix domain socket and emits each accepted connection, in non-blocking mode.
+ * Listens on a TCP address or a Unix domain socket and emits each accepted connection, in
+ * non-blocking mode.
  *
  * <p>A connection is accepted only when the stage is pulled, so a consumer that stops pulling
- * (at the connection limit) leaves the rest in the listen backlog, as with TCP. The stage binds
- * when it starts, replacing a stale socket file (see {@link UnixSocketFile}); its materialized
- * value completes once it is listening, or fails if it cannot bind. It removes the socket file
- * when it stops, or as soon as {@link Sockets.Listening#unbind()} is called, so that a pipe
- * restarting right after can bind the same path at once.
+ * (at the connection limit) leaves the rest in the listen backlog. The stage binds when it
+ * starts; its materialized value completes once it is listening, or fails if it cannot bind.
+ * A Unix socket replaces a stale socket file first (see {@link UnixSocketFile}), and its file
+ * is removed when the stage stops, or as soon as {@link Sockets.Listening#unbind()} is called,
+ * so that a pipe restarting right after can bind the same path at once.
  */
-final class UnixAcceptStage
+final class ChannelAcceptStage
     extends AbstractGraphStageWithMaterializedValue<
         SourceShape<SocketChannel>, CompletionStage<Sockets.Listening>> {
-  private final Outlet<SocketChannel> out = Outlet.create("UnixAcceptStage.out");
+  private final Outlet<SocketChannel> out = Outlet.create("ChannelAcceptStage.out");
   private final SourceShape<SocketChannel> shape = SourceShape.of(out);
 
-  private final UnixSelector selector;
-  private final Path path;
+  private final ChannelSelector selector;
+  private final Endpoint source;
   private final int backlog;
 
-  UnixAcceptStage(UnixSelector selector, Path path, int backlog) {
+  ChannelAcceptStage(ChannelSelector selector, Endpoint source, int backlog) {
     this.selector = selector;
-    this.path = path;
+    this.source = source;
     this.backlog = backlog;
   }
 
@@ -68,6 +72,7 @@ final class UnixAcceptStage
     private final AtomicBoolean unbound = new AtomicBoolean();
     private AsyncCallback<Done> finish;
     private ServerSocketChannel server;
+    private String address;
     private UnixSocketFile socketFile;
     private SelectionKey key;
 
@@ -82,10 +87,11 @@ final class UnixAcceptStage
       finish = createAsyncCallback(done -> completeStage());
       AsyncCallback<Integer> ready = createAsyncCallback(operations -> onReady());
       try {
-        UnixSocketFile.clearStale(path);
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(path), backlog);
-        socketFile = UnixSocketFile.bound(path);
+        if (source instanceof Endpoint.Unix unix) {
+          bindUnix(unix.path());
+        } else {
+          bindTcp((Endpoint.Tcp) source);
+        }
         server.configureBlocking(false);
         key = selector.register(server, ready::invoke);
       } catch (IOException e) {
@@ -96,9 +102,31 @@ final class UnixAcceptStage
       bound.complete(this);
     }
 
+    private void bindUnix(Path path) throws IOException {
+      UnixSocketFile.clearStale(path);
+      server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+      server.bind(UnixDomainSocketAddress.of(path), backlog);
+      socketFile = UnixSocketFile.bound(path);
+      address = path.toString();
+    }
+
+    /** SO_REUSEADDR, as spiped sets it, so a restart need not wait out TIME_WAIT. */
+    private void bindTcp(Endpoint.Tcp tcp) throws IOException {
+      InetSocketAddress local = Sockets.address(tcp);
+      server = ServerSocketChannel.open();
+      try {
+        server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        server.bind(local, backlog);
+      } catch (IOException e) {
+        server.close();
+        throw e;
+      }
+      address = Sockets.describe((InetSocketAddress) server.getLocalAddress());
+    }
+
     @Override
     public void postStop() {
-      bound.completeExceptionally(new IOException("stopped before binding " + path));
+      bound.completeExceptionally(new IOException("stopped before binding " + source));
       close();
     }
 
@@ -135,7 +163,7 @@ final class UnixAcceptStage
 
     @Override
     public String address() {
-      return path.toString();
+      return address;
     }
 
     /** Thread-safe: closes and removes the socket now, then completes the source. */
