@@ -1,6 +1,7 @@
 package org.pekkospiped.pipe;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
@@ -113,7 +114,12 @@ final class ChannelAcceptStage
     /** SO_REUSEADDR, as spiped sets it, so a restart need not wait out TIME_WAIT. */
     private void bindTcp(Endpoint.Tcp tcp) throws IOException {
       InetSocketAddress local = Sockets.address(tcp);
-      server = ServerSocketChannel.open();
+      // A socket of the address's own family, so [0.0.0.0]:port is not shown as [::]:port.
+      server =
+          ServerSocketChannel.open(
+              local.getAddress() instanceof Inet6Address
+                  ? StandardProtocolFamily.INET6
+                  : StandardProtocolFamily.INET);
       try {
         server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         server.bind(local, backlog);

@@ -195,15 +195,23 @@ final class PipeActor {
     context
         .getLog()
         .info(
-            "pipe [{}] listening on {}, {} to {} (forward secrecy {}, up to {} connections)",
+            "pipe [{}] listening on {}, {} to {} (forward secrecy {}, {})",
             pipe.name(),
             socket.address(),
             pipe.mode().name().toLowerCase(),
             pipe.target(),
             pipe.forwardSecrecy().name().toLowerCase(),
-            pipe.maxConnections() == 0 ? "unlimited" : pipe.maxConnections());
+            connectionLimit());
     events.listening(pipe.name(), socket.address());
     return Behaviors.same();
+  }
+
+  private String connectionLimit() {
+    return switch (pipe.maxConnections()) {
+      case 0 -> "no connection limit";
+      case 1 -> "up to 1 connection";
+      default -> "up to " + pipe.maxConnections() + " connections";
+    };
   }
 
   private Behavior<Command> onBindFailed(BindFailed message) {
