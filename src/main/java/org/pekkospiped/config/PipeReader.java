@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,7 +136,9 @@ final class PipeReader {
       keyCache.put(fileName, key);
       return key;
     } catch (IOException e) {
-      String what = fileName.equals("-") ? "standard input" : fileName;
+      // A relative name is taken from the working directory, which the error must show.
+      String what =
+          fileName.equals("-") ? "standard input" : Path.of(fileName).toAbsolutePath().toString();
       throw reader.fail("key-file", "cannot read " + what + " (" + IoReason.of(e) + ")");
     }
   }

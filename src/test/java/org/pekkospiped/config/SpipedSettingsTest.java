@@ -242,6 +242,15 @@ class SpipedSettingsTest {
         error(web("key-file = \"" + missing + "\"")));
   }
 
+  // Goal: a relative key file is read from the working directory, and the error says where.
+  @Test
+  void load_missingRelativeKeyFile_refusedWithAbsolutePath() {
+    Path absolute = Path.of("no-such-dir", "web.key").toAbsolutePath();
+    assertEquals(
+        "pipe 'web': key-file: cannot read " + absolute + " (No such file or directory)",
+        error(web("key-file = \"no-such-dir/web.key\"")));
+  }
+
   @Test
   void load_keyFileIsADirectory_refused() {
     assertEquals(
@@ -320,6 +329,14 @@ class SpipedSettingsTest {
         "pekko-spiped.metrics.prometheus-endpoint: 'nowhere' is neither an absolute Unix socket"
             + " path nor host:port",
         error("pekko-spiped.metrics.prometheus-endpoint = nowhere\n" + web()));
+  }
+
+  @Test
+  void load_unixPrometheusEndpoint_refused() {
+    assertEquals(
+        "pekko-spiped.metrics.prometheus-endpoint: '/tmp/m.sock' is a Unix socket path;"
+            + " only host:port is supported",
+        error("pekko-spiped.metrics.prometheus-endpoint = \"/tmp/m.sock\"\n" + web()));
   }
 
   @Test

@@ -23,6 +23,7 @@ import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pekkospiped.config.PipeSettings;
+import org.pekkospiped.config.SettingsException;
 import org.pekkospiped.config.SpipedSettings;
 import org.pekkospiped.protocol.HandshakeFailure;
 
@@ -158,12 +159,16 @@ class MetricsTest {
     assertThrows(ConnectException.class, () -> get(address, "/metrics"));
   }
 
+  // Goal: a Unix socket path, which the endpoint cannot serve, stops the start instead of
+  // leaving the daemon running without its metrics.
   @Test
-  void start_unixSocketEndpoint_runsWithoutEndpoint() throws IOException {
-    try (Metrics metrics = Metrics.start(settings("/tmp/pekko-spiped-metrics.sock"))) {
-      assertTrue(metrics.prometheusAddress().isEmpty());
-      assertEquals(0, metrics.registry().find(PipeMetrics.ACCEPTED).counters().size());
-    }
+  void settings_unixSocketEndpoint_refusedBeforeStart() {
+    SettingsException refused =
+        assertThrows(SettingsException.class, () -> settings("/tmp/pekko-spiped-metrics.sock"));
+
+    assertTrue(
+        refused.getMessage().startsWith("pekko-spiped.metrics.prometheus-endpoint: "),
+        refused.getMessage());
   }
 
   private static Set<ObjectName> jmxBeans() throws Exception {
