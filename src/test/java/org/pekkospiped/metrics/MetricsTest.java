@@ -1,5 +1,7 @@
 package org.pekkospiped.metrics;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,6 +13,9 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.ArrayList;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -142,6 +147,30 @@ class MetricsTest {
               .POST(HttpRequest.BodyPublishers.ofString("x"))
               .build();
       assertEquals(405, http.send(post, HttpResponse.BodyHandlers.discarding()).statusCode());
+    }
+  }
+
+  @Test
+  void prometheusEndpoint_clientsHoldingHalfARequest_scrapeStillAnswered() throws Exception {
+    try (Metrics metrics = Metrics.start(settings("[127.0.0.1]:0"))) {
+      InetSocketAddress address = metrics.prometheusAddress().orElseThrow();
+      List<Socket> stalled = new ArrayList<>();
+      try {
+        // More than one thread's worth: the endpoint once had a single thread, held by the first.
+        for (int i = 0; i < 6; i++) {
+          Socket socket = new Socket(address.getAddress(), address.getPort());
+          socket.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n".getBytes(UTF_8));
+          stalled.add(socket);
+        }
+
+        HttpRequest scrape =
+            HttpRequest.newBuilder(uri(address, "/metrics")).timeout(Duration.ofSeconds(3)).build();
+        assertEquals(200, http.send(scrape, HttpResponse.BodyHandlers.discarding()).statusCode());
+      } finally {
+        for (Socket socket : stalled) {
+          socket.close();
+        }
+      }
     }
   }
 
