@@ -218,6 +218,15 @@ class SpipedSettingsTest {
   }
 
   @Test
+  void load_timeoutOutsideWhatTheSchedulerTakes_refused() {
+    assertEquals(
+        "pipe 'web': timeout: 365d is more than 248 days",
+        error(web("timeout = 365d")));
+    assertEquals(
+        "pipe 'web': timeout: 1ns is less than 1ms", error(web("timeout = 1ns")));
+  }
+
+  @Test
   void load_unparsableAddress_refused() {
     assertEquals(
         "pipe 'web': source: 'host:99999': port 99999 is out of range 0-65535",
