@@ -15,13 +15,14 @@ import org.pekkospiped.config.Endpoint;
 import org.pekkospiped.config.Mode;
 import org.pekkospiped.config.PipeSettings;
 import org.pekkospiped.config.SpipedSettings;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code pekko-spiped demo}: the repository's application.conf (built into the jar) with a fresh
- * key and a small web server behind it, so that a new user can curl through a pipe pair at once.
+ * {@code pekko-spiped demo}: a copy of the repository's application.conf, built into the jar, with
+ * a fresh key and a small web server behind it, so that a new user can curl through a pipe pair at once.
  */
 @Command(
     name = "demo",
@@ -41,26 +42,40 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     Path key = newKey();
-    SpipedSettings settings = SpipedSettings.load(ConfigFactory.load(demoConfig(key)));
-    HttpServer web = startWebServer(settings);
     try {
-      return main.run(settings, DemoCommand::printHint);
+      SpipedSettings settings = SpipedSettings.load(ConfigFactory.load(demoConfig(key)));
+      HttpServer web = startWebServer(settings);
+      try {
+        return main.run(settings, DemoCommand::printHint);
+      } finally {
+        web.stop(0);
+      }
     } finally {
-      web.stop(0);
+      Files.deleteIfExists(key);
+      Files.deleteIfExists(key.getParent());
     }
   }
 
+  /**
+   * Logged, not printed: the pipes' "listening" lines go through Logback's queue, and a line
+   * printed straight to stderr could overtake them.
+   */
   private static void printHint() {
-    System.err.println("demo: ready; try   curl http://127.0.0.1:8025/   (Ctrl-C stops the demo)");
+    LoggerFactory.getLogger(DemoCommand.class)
+        .info("demo: ready; try   curl http://127.0.0.1:8025/   (Ctrl-C stops the demo)");
   }
 
-  /** A key of its own for every run, deleted when the demo exits. */
+  /**
+   * A key of its own for every run, in a directory of its own, both deleted when the demo exits.
+   * Ctrl-C ends the JVM without returning from {@link #call}, so deleteOnExit covers that; it
+   * deletes in the reverse order of registration, so the directory is registered first.
+   */
   private static Path newKey() throws IOException {
     Path directory = Files.createTempDirectory("pekko-spiped-demo");
-    Path key = directory.resolve("demo.key");
-    KeygenCommand.createKeyFile(key);
-    key.toFile().deleteOnExit();
     directory.toFile().deleteOnExit();
+    Path key = directory.resolve("demo.key");
+    key.toFile().deleteOnExit();
+    KeygenCommand.createKeyFile(key);
     return key;
   }
 

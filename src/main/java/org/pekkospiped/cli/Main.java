@@ -258,7 +258,10 @@ public final class Main implements Callable<Integer> {
 
   /** The one line every error gets: "pekko-spiped: [subcommand: ]what is wrong". */
   private static void printError(PrintWriter err, CommandLine where, String message) {
-    err.println(NAME + ": " + where(where) + firstLine(message));
+    // A subcommand's own settings already name it ("spipe: key-file: ..."): say it once.
+    String line = firstLine(message);
+    String prefix = where(where);
+    err.println(NAME + ": " + (line.startsWith(prefix) ? line : prefix + line));
   }
 
   private static String where(CommandLine commandLine) {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,15 @@ final class PipeReader {
    * @param keyCache keys already read during this load, by file name: "-" (standard input) can only
    *     be read once, and several pipes may share one key file
    */
+  /**
+   * Pekko's scheduler, which times handshakes and connects, takes no delay past about 248 days:
+   * a longer timeout would fail every connection at its start, so it is refused here. Below a
+   * millisecond no handshake could finish.
+   */
+  private static final Duration LONGEST_TIMEOUT = Duration.ofSeconds(21_474_835);
+
+  private static final Duration SHORTEST_TIMEOUT = Duration.ofMillis(1);
+
   static PipeSettings read(String name, SettingReader reader, Map<String, ProtocolKey> keyCache) {
     checkRequired(reader);
 
@@ -35,7 +45,7 @@ final class PipeReader {
     Endpoint source = reader.endpoint("source");
     Endpoint target = target(reader);
     ForwardSecrecy forwardSecrecy = forwardSecrecy(reader);
-    Duration timeout = reader.duration("timeout", false);
+    Duration timeout = timeout(reader);
     int maxConnections = reader.wholeNumber("max-connections", 0, "negative (0 means no limit)");
     boolean keepAlive = reader.onOff("keepalive");
     Optional<Duration> reResolveInterval = reader.durationOrOff("re-resolve-interval");
@@ -56,6 +66,17 @@ final class PipeReader {
         reResolveInterval,
         bindAddress,
         waitForDns);
+  }
+
+  private static Duration timeout(SettingReader reader) {
+    Duration timeout = reader.duration("timeout", false);
+    if (timeout.compareTo(SHORTEST_TIMEOUT) < 0) {
+      throw reader.fail("timeout", reader.string("timeout") + " is less than 1ms");
+    }
+    if (timeout.compareTo(LONGEST_TIMEOUT) > 0) {
+      throw reader.fail("timeout", reader.string("timeout") + " is more than 248 days");
+    }
+    return timeout;
   }
 
   private static void checkRequired(SettingReader reader) {
@@ -135,7 +156,9 @@ final class PipeReader {
       keyCache.put(fileName, key);
       return key;
     } catch (IOException e) {
-      String what = fileName.equals("-") ? "standard input" : fileName;
+      // A relative name is taken from the working directory, which the error must show.
+      String what =
+          fileName.equals("-") ? "standard input" : Path.of(fileName).toAbsolutePath().toString();
       throw reader.fail("key-file", "cannot read " + what + " (" + IoReason.of(e) + ")");
     }
   }

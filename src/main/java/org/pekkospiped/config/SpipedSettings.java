@@ -30,7 +30,7 @@ public final class SpipedSettings {
   private final Duration restartMinBackoff;
   private final Duration restartMaxBackoff;
   private final StreamSettings stream;
-  private final Optional<Endpoint> prometheusEndpoint;
+  private final Optional<Endpoint.Tcp> prometheusEndpoint;
   private final Duration logRepeatInterval;
 
   private SpipedSettings(Config config, List<PipeSettings> pipes, SettingReader root) {
@@ -40,7 +40,7 @@ public final class SpipedSettings {
     this.restartMinBackoff = root.duration("restart.min-backoff", false);
     this.restartMaxBackoff = root.duration("restart.max-backoff", false);
     this.stream = StreamSettings.load(config);
-    this.prometheusEndpoint = optionalEndpoint(root, "metrics.prometheus-endpoint");
+    this.prometheusEndpoint = prometheusEndpoint(root, "metrics.prometheus-endpoint");
     this.logRepeatInterval = root.duration("logging.repeat-interval", true);
     if (restartMaxBackoff.compareTo(restartMinBackoff) < 0) {
       throw root.fail("restart.max-backoff", "is less than restart.min-backoff");
@@ -94,7 +94,7 @@ public final class SpipedSettings {
   }
 
   /** {@code pekko-spiped.metrics.prometheus-endpoint}: where to serve metrics, if anywhere. */
-  public Optional<Endpoint> prometheusEndpoint() {
+  public Optional<Endpoint.Tcp> prometheusEndpoint() {
     return prometheusEndpoint;
   }
 
@@ -202,11 +202,16 @@ public final class SpipedSettings {
     }
   }
 
-  private static Optional<Endpoint> optionalEndpoint(SettingReader reader, String key) {
+  /** The endpoint is plain HTTP on a TCP socket; a Unix socket path is refused here, at start. */
+  private static Optional<Endpoint.Tcp> prometheusEndpoint(SettingReader reader, String key) {
     if (reader.string(key).isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(reader.endpoint(key));
+    if (!(reader.endpoint(key) instanceof Endpoint.Tcp tcp)) {
+      throw reader.fail(
+          key, "'" + reader.string(key) + "' is a Unix socket path; only host:port is supported");
+    }
+    return Optional.of(tcp);
   }
 
   /** "Wrong value type at 'a.b', expecting: x" reads "wrong value type, expecting: x". */

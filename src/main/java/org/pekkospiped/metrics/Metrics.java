@@ -95,13 +95,7 @@ public final class Metrics implements AutoCloseable {
   }
 
   private static Optional<PrometheusEndpoint> serve(
-      PrometheusMeterRegistry prometheus, Endpoint address) {
-    if (!(address instanceof Endpoint.Tcp tcp)) {
-      log.error(
-          "metrics: cannot serve Prometheus on {}: only TCP addresses are supported; not serving",
-          address);
-      return Optional.empty();
-    }
+      PrometheusMeterRegistry prometheus, Endpoint.Tcp tcp) {
     try {
       PrometheusEndpoint endpoint = PrometheusEndpoint.start(prometheus, tcp);
       log.info("metrics: serving Prometheus text on {} at {}", tcp, PrometheusEndpoint.PATH);

@@ -8,7 +8,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.pekkospiped.config.Endpoint;
 
 /**
@@ -21,6 +23,17 @@ final class PrometheusEndpoint {
   /** Prometheus' text exposition format, version 0.0.4, which every scraper reads. */
   private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
+  private static final String MAX_REQUEST_TIME = "sun.net.httpserver.maxReqTime";
+  private static final int MAX_REQUEST_SECONDS = 5;
+
+  /**
+   * Scrapes are rare and quick; threads enough that clients holding half-sent requests (each
+   * for at most the request time limit) do not hold up the scrape. Idle ones go away.
+   */
+  private static final int THREADS = 16;
+
+  private static final long IDLE_SECONDS = 30;
+
   private final HttpServer server;
   private final ExecutorService thread;
 
@@ -31,20 +44,39 @@ final class PrometheusEndpoint {
 
   static PrometheusEndpoint start(PrometheusMeterRegistry registry, Endpoint.Tcp address)
       throws IOException {
+    boundRequestTime();
     HttpServer server =
         HttpServer.create(new InetSocketAddress(address.host(), address.port()), 0);
     server.createContext(PATH, exchange -> answer(exchange, registry));
 
-    ExecutorService thread =
-        Executors.newSingleThreadExecutor(
+    ThreadPoolExecutor thread =
+        new ThreadPoolExecutor(
+            THREADS,
+            THREADS,
+            IDLE_SECONDS,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
             work -> {
               Thread t = new Thread(work, "pekko-spiped-metrics-http");
               t.setDaemon(true);
               return t;
             });
+    thread.allowCoreThreadTimeOut(true);
     server.setExecutor(thread);
     server.start();
     return new PrometheusEndpoint(server, thread);
+  }
+
+  /**
+   * The JDK's server reads a request on one of the executor's threads and by default waits for
+   * it without limit, so a client that sends half a request would hold a thread for good: with
+   * all of them held, nobody could scrape. Its own limit is a system property, read once when
+   * the server's classes load; an operator's own setting wins.
+   */
+  private static void boundRequestTime() {
+    if (System.getProperty(MAX_REQUEST_TIME) == null) {
+      System.setProperty(MAX_REQUEST_TIME, String.valueOf(MAX_REQUEST_SECONDS));
+    }
   }
 
   InetSocketAddress address() {

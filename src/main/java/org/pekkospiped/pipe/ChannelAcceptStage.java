@@ -10,6 +10,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,7 +23,10 @@ import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
 import org.apache.pekko.stream.stage.AsyncCallback;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.stream.stage.OutHandler;
+import org.apache.pekko.stream.stage.TimerGraphStageLogic;
 import org.pekkospiped.config.Endpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Listens on a TCP address or a Unix domain socket and emits each accepted connection, in
@@ -38,6 +42,13 @@ import org.pekkospiped.config.Endpoint;
 final class ChannelAcceptStage
     extends AbstractGraphStageWithMaterializedValue<
         SourceShape<SocketChannel>, CompletionStage<Sockets.Listening>> {
+  private static final Logger log = LoggerFactory.getLogger(ChannelAcceptStage.class);
+
+  /** How long to wait before accepting again when the process is out of file descriptors. */
+  private static final long RETRY_MILLIS = 100;
+
+  private static final String RETRY_ACCEPT = "retry-accept";
+
   private final Outlet<SocketChannel> out = Outlet.create("ChannelAcceptStage.out");
   private final SourceShape<SocketChannel> shape = SourceShape.of(out);
 
@@ -59,7 +70,7 @@ final class ChannelAcceptStage
 
   @Override
   public Attributes initialAttributes() {
-    return Attributes.name("spiped-unix-accept");
+    return Attributes.name("spiped-accept");
   }
 
   @Override
@@ -69,7 +80,8 @@ final class ChannelAcceptStage
     return Pair.create(new Logic(bound), bound);
   }
 
-  private final class Logic extends GraphStageLogic implements OutHandler, Sockets.Listening {
+  private final class Logic extends TimerGraphStageLogic
+      implements OutHandler, Sockets.Listening {
     private final CompletableFuture<Sockets.Listening> bound;
     private final AtomicBoolean unbound = new AtomicBoolean();
     private AsyncCallback<Done> finish;
@@ -78,6 +90,7 @@ final class ChannelAcceptStage
     private UnixSocketFile socketFile;
     private EventLoop loop;
     private SelectionKey key;
+    private boolean outOfDescriptors;
 
     Logic(CompletableFuture<Sockets.Listening> bound) {
       super(shape);
@@ -118,6 +131,9 @@ final class ChannelAcceptStage
     /** SO_REUSEADDR, as spiped sets it, so a restart need not wait out TIME_WAIT. */
     private void bindTcp(Endpoint.Tcp tcp) throws IOException {
       InetSocketAddress local = Sockets.address(tcp);
+      if (local.isUnresolved()) {
+        throw new IOException("cannot resolve " + tcp.host());
+      }
       // A socket of the address's own family, so [0.0.0.0]:port is not shown as [::]:port.
       server =
           ServerSocketChannel.open(
@@ -160,14 +176,37 @@ final class ChannelAcceptStage
           return;
         }
         connection.configureBlocking(false);
+        outOfDescriptors = false;
         push(out, connection);
       } catch (IOException e) {
-        // Once unbound, the channel is closed under us: that ends the source, it is no failure.
-        if (unbound.get()) {
-          completeStage();
-        } else {
-          failStage(e);
+        onAcceptFailed(e);
+      }
+    }
+
+    private void onAcceptFailed(IOException e) {
+      // Once unbound, the channel is closed under us: that ends the source, it is no failure.
+      if (unbound.get()) {
+        completeStage();
+        return;
+      }
+
+      // Out of file descriptors, the connection stays in the backlog: closing the listening
+      // socket and binding again would drop the whole backlog, and refuse clients meanwhile.
+      if (String.valueOf(e.getMessage()).contains("Too many open files")) {
+        if (!outOfDescriptors) {
+          log.warn("{}: out of file descriptors; accepting again every {} ms", address, RETRY_MILLIS);
+          outOfDescriptors = true;
         }
+        scheduleOnce(RETRY_ACCEPT, Duration.ofMillis(RETRY_MILLIS));
+        return;
+      }
+      failStage(e);
+    }
+
+    @Override
+    public void onTimer(Object timerKey) {
+      if (isAvailable(out)) {
+        accept();
       }
     }
 

@@ -12,6 +12,7 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.UnsupportedAddressTypeException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -59,6 +60,12 @@ final class ChannelConnectionStage
    * per thread rather than one per connection, so that an idle connection holds no buffer.
    */
   private static final ThreadLocal<ByteBuffer> READ_BUFFER = new ThreadLocal<>();
+
+  /** One step of reading or writing the socket. */
+  @FunctionalInterface
+  private interface SocketStep {
+    void run() throws IOException;
+  }
 
   /** Socket options and a local address, applied to a new channel before it connects. */
   @FunctionalInterface
@@ -145,7 +152,7 @@ final class ChannelConnectionStage
 
   @Override
   public Attributes initialAttributes() {
-    return Attributes.name("spiped-unix-connection");
+    return Attributes.name("spiped-connection");
   }
 
   @Override
@@ -187,6 +194,9 @@ final class ChannelConnectionStage
         }
       } catch (IOException e) {
         fail(e);
+      } catch (UnsupportedAddressTypeException e) {
+        // The JDK's word for binding an IPv6 address to an IPv4 connection, or back.
+        fail(new IOException("bind address and target are of different address families", e));
       }
     }
 
@@ -265,10 +275,14 @@ final class ChannelConnectionStage
       }
     }
 
+    // The handlers catch the socket's errors themselves: one thrown to Pekko is logged as an
+    // ERROR with its stack trace, for every peer that resets, while ConnectionEvents reports
+    // each failed connection once, at a level that says who must act.
+
     @Override
-    public void onPull() throws IOException {
+    public void onPull() {
       if (connected.isDone()) {
-        read();
+        failOnError(this::read);
       }
     }
 
@@ -288,9 +302,9 @@ final class ChannelConnectionStage
     }
 
     @Override
-    public void onPush() throws IOException {
+    public void onPush() {
       writing = grab(in).asByteBuffer();
-      write();
+      failOnError(this::write);
     }
 
     /** Writes as much of the current element as the socket takes; the rest when it can. */
@@ -310,10 +324,10 @@ final class ChannelConnectionStage
     }
 
     @Override
-    public void onUpstreamFinish() throws IOException {
+    public void onUpstreamFinish() {
       // An element still being written goes out first; write() shuts down after it.
       if (connected.isDone() && writing == null) {
-        shutDownWriteSide();
+        failOnError(this::shutDownWriteSide);
       }
     }
 
@@ -338,6 +352,14 @@ final class ChannelConnectionStage
     private void closeIfBothDone() {
       if (writeSideDone && isClosed(out)) {
         completeStage();
+      }
+    }
+
+    private void failOnError(SocketStep step) {
+      try {
+        step.run();
+      } catch (IOException e) {
+        fail(e);
       }
     }
 

@@ -3,6 +3,7 @@ package org.pekkospiped.pipe;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -77,6 +78,11 @@ final class Guardian {
         () -> {
           // Set first, so that a pipe waiting out a restart's backoff does not bind again.
           shutdown.beginStopping();
+          // A pipe that is not bound has nothing to unbind, and may be waiting out a restart's
+          // backoff, when it would read no message before the ask timed out.
+          if (!shutdown.bound()) {
+            return CompletableFuture.completedFuture(Done.getInstance());
+          }
           return AskPattern.ask(
               actor, PipeActor.StopAccepting::new, UNBIND_TIMEOUT, system.scheduler());
         });

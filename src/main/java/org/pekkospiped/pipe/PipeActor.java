@@ -113,6 +113,12 @@ final class PipeActor {
   }
 
   private Behavior<Command> start(SpipedSettings settings, TimerScheduler<Command> timers) {
+    // A pipe restarted during shutdown neither resolves nor binds: it only waits to be stopped,
+    // while its old connections are waited for.
+    if (shutdown.stopping()) {
+      return receive();
+    }
+
     // The first resolution is done before binding: a pipe without a target is no use.
     try {
       target.set(
@@ -120,6 +126,10 @@ final class PipeActor {
               ? UnixDomainSocketAddress.of(unix.path())
               : resolveTarget());
     } catch (PipeFailure e) {
+      if (shutdown.stopping()) {
+        // Shutdown began while the name was being looked up: there is nothing to retry for.
+        return receive();
+      }
       context.getLog().error("pipe [{}]: {}; retrying with backoff", pipe.name(), e.getMessage());
       throw e;
     }
@@ -144,10 +154,7 @@ final class PipeActor {
             target::get,
             connectionEvents,
             shutdown);
-    // A pipe restarted during shutdown stays unbound: its old connections are still waited for.
-    if (!shutdown.stopping()) {
-      acceptConnections(connections, settings.stream());
-    }
+    acceptConnections(connections, settings.stream());
 
     return receive();
   }
@@ -188,6 +195,7 @@ final class PipeActor {
 
   private Behavior<Command> onListening(Listening message) {
     socket = message.socket();
+    shutdown.bound(true);
     if (shutdown.stopping()) {
       // The bind finished after shutdown began: the source must not stay open.
       return unbind();
@@ -262,13 +270,16 @@ final class PipeActor {
 
   private Behavior<Command> onResolveFailed(ResolveFailed message) {
     // spiped keeps the last good address when the name stops resolving; so do we.
+    Throwable cause = message.cause();
+    while (!(cause instanceof PipeFailure) && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
     context
         .getLog()
         .warn(
-            "pipe [{}]: cannot resolve target {} ({}); keeping {}",
+            "pipe [{}]: {}; keeping {}",
             pipe.name(),
-            pipe.target(),
-            rootMessage(message.cause()),
+            cause instanceof PipeFailure ? cause.getMessage() : rootMessage(cause),
             target.get());
     return Behaviors.same();
   }
@@ -277,6 +288,7 @@ final class PipeActor {
     CompletionStage<Done> unbound =
         socket == null ? CompletableFuture.completedFuture(Done.getInstance()) : socket.unbind();
     socket = null;
+    shutdown.bound(false);
     context.pipeToSelf(unbound, (done, failure) -> new Unbound(message.replyTo()));
     return Behaviors.same();
   }
@@ -298,14 +310,29 @@ final class PipeActor {
     try {
       return new InetSocketAddress(InetAddress.getByName(tcp.host()), tcp.port());
     } catch (UnknownHostException e) {
-      throw new PipeFailure("cannot resolve target " + tcp.host() + ": " + e.getMessage(), e);
+      throw new PipeFailure(
+          "cannot resolve target " + tcp.host() + " (" + lookupFailure(tcp.host(), e) + ")", e);
     }
+  }
+
+  /**
+   * Why a name did not resolve. The JDK's first failure reads "host: Name or service not known";
+   * a failure it repeats from its negative cache carries only the host, which says nothing.
+   */
+  static String lookupFailure(String host, UnknownHostException e) {
+    String message = e.getMessage() == null ? "" : e.getMessage();
+    String prefix = host + ": ";
+    if (message.startsWith(prefix) && message.length() > prefix.length()) {
+      return message.substring(prefix.length());
+    }
+    return message.isEmpty() || message.equals(host) ? "unknown host" : message;
   }
 
   private Behavior<Command> unbind() {
     if (socket != null) {
       socket.unbind();
       socket = null;
+      shutdown.bound(false);
     }
     return Behaviors.same();
   }

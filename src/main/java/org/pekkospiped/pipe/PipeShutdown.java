@@ -28,6 +28,7 @@ final class PipeShutdown {
   private final AtomicInteger open = new AtomicInteger();
   private final CompletableFuture<Done> drained = new CompletableFuture<>();
   private volatile boolean stopping;
+  private volatile boolean bound;
 
   PipeShutdown(String pipe) {
     this.pipe = pipe;
@@ -41,6 +42,19 @@ final class PipeShutdown {
 
   boolean stopping() {
     return stopping;
+  }
+
+  /**
+   * Whether the pipe's source is bound now. Set by the pipe before it checks {@link #stopping()},
+   * and read by shutdown after {@link #beginStopping()}: so either shutdown sees the socket and
+   * asks the pipe to unbind it, or the pipe sees that shutdown has begun and unbinds it itself.
+   */
+  void bound(boolean now) {
+    bound = now;
+  }
+
+  boolean bound() {
+    return bound;
   }
 
   /** Connections open now, whichever incarnation of the pipe accepted them. */

@@ -26,6 +26,8 @@ import org.apache.pekko.util.ByteString;
 import org.pekkospiped.config.Endpoint;
 import org.pekkospiped.config.SpipeOptions;
 import org.pekkospiped.config.StreamSettings;
+import org.pekkospiped.protocol.HandshakeException;
+import org.pekkospiped.protocol.HandshakeFailure;
 import org.pekkospiped.protocol.HandshakeSession;
 
 /**
@@ -144,8 +146,31 @@ public final class Spipe {
           cause);
     }
     return new SpipeFailure(
-        "connection to " + describe(target) + " failed: " + rootMessage(failure),
-        failure);
+        "connection to " + describe(target) + " failed: " + reason(failure), failure);
+  }
+
+  /** A failed handshake in words for whoever runs spipe; anything else by its root cause. */
+  private static String reason(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof HandshakeException handshake) {
+        return describe(handshake.reason());
+      }
+    }
+    return rootMessage(failure);
+  }
+
+  /** What each failure means from the client's side of the handshake. */
+  static String describe(HandshakeFailure reason) {
+    return switch (reason) {
+      // A spiped server closes without a word when our MAC is wrong, or when its target is down.
+      case PEER_CLOSED ->
+          "the server closed the connection during the handshake"
+              + " (wrong key, or it cannot reach its target)";
+      case BAD_MAC -> "the server does not hold our key (its handshake failed our MAC check)";
+      case BAD_DH_VALUE -> "the server sent an invalid Diffie-Hellman value";
+      case WEAK_PEER_REFUSED -> "the server skipped Diffie-Hellman, and -g requires it";
+      case TIMEOUT -> "the handshake did not finish within the timeout (-o)";
+    };
   }
 
   private static String rootMessage(Throwable failure) {

@@ -2,13 +2,19 @@ package org.pekkospiped.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -17,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +33,7 @@ import org.pekkospiped.config.Mode;
 import org.pekkospiped.config.PipeSettings;
 import org.pekkospiped.config.SpipeOptions;
 import org.pekkospiped.config.SpipedSettings;
+import org.pekkospiped.pipe.Spipe;
 import org.pekkospiped.protocol.ForwardSecrecy;
 import org.pekkospiped.protocol.ProtocolKey;
 import picocli.CommandLine;
@@ -479,6 +487,60 @@ class MainTest {
   void spipe_noTarget_refused() {
     assertUsageError(
         "spipe: Missing required option: '-t <target socket>' (see --help)", "spipe", "-k", key());
+  }
+
+  @Test
+  void spipe_missingKeyFile_namesSpipeOnce() {
+    Path missing = dir.resolve("nonexistent.key");
+    assertUsageError(
+        "spipe: key-file: cannot read " + missing + " (No such file or directory)",
+        "spipe",
+        "-t",
+        "[127.0.0.1]:1",
+        "-k",
+        missing.toString());
+  }
+
+  // Goal: a server that hangs up during the handshake, as spiped does on a wrong key, is told in
+  // words, not as the name of an enum constant.
+  @Test
+  void spipe_serverClosesDuringHandshake_saysWhatThatMeans() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread hangUp =
+          new Thread(
+              () -> {
+                try (Socket accepted = server.accept()) {
+                  accepted.shutdownOutput();
+                  accepted.getInputStream().readNBytes(1);
+                } catch (IOException ignored) {
+                  // the test fails on spipe's message, if at all
+                }
+              });
+      hangUp.start();
+      SpipeCommand spipe = new SpipeCommand();
+      new CommandLine(spipe)
+          .parseArgs("-t", "[127.0.0.1]:" + server.getLocalPort(), "-k", key(), "-o", "5");
+
+      CompletionException failed =
+          assertThrows(
+              CompletionException.class,
+              () ->
+                  Spipe.run(
+                          spipe.options(),
+                          ConfigFactory.load(),
+                          new ByteArrayInputStream(new byte[0]),
+                          new ByteArrayOutputStream())
+                      .toCompletableFuture()
+                      .join());
+      hangUp.join(5_000);
+
+      assertEquals(
+          "connection to [127.0.0.1]:"
+              + server.getLocalPort()
+              + " failed: the server closed the connection during the handshake"
+              + " (wrong key, or it cannot reach its target)",
+          failed.getCause().getMessage());
+    }
   }
 
   // ---- helpers ----

@@ -218,6 +218,15 @@ class SpipedSettingsTest {
   }
 
   @Test
+  void load_timeoutOutsideWhatTheSchedulerTakes_refused() {
+    assertEquals(
+        "pipe 'web': timeout: 365d is more than 248 days",
+        error(web("timeout = 365d")));
+    assertEquals(
+        "pipe 'web': timeout: 1ns is less than 1ms", error(web("timeout = 1ns")));
+  }
+
+  @Test
   void load_unparsableAddress_refused() {
     assertEquals(
         "pipe 'web': source: 'host:99999': port 99999 is out of range 0-65535",
@@ -240,6 +249,15 @@ class SpipedSettingsTest {
     assertEquals(
         "pipe 'web': key-file: cannot read " + missing + " (No such file or directory)",
         error(web("key-file = \"" + missing + "\"")));
+  }
+
+  // Goal: a relative key file is read from the working directory, and the error says where.
+  @Test
+  void load_missingRelativeKeyFile_refusedWithAbsolutePath() {
+    Path absolute = Path.of("no-such-dir", "web.key").toAbsolutePath();
+    assertEquals(
+        "pipe 'web': key-file: cannot read " + absolute + " (No such file or directory)",
+        error(web("key-file = \"no-such-dir/web.key\"")));
   }
 
   @Test
@@ -320,6 +338,14 @@ class SpipedSettingsTest {
         "pekko-spiped.metrics.prometheus-endpoint: 'nowhere' is neither an absolute Unix socket"
             + " path nor host:port",
         error("pekko-spiped.metrics.prometheus-endpoint = nowhere\n" + web()));
+  }
+
+  @Test
+  void load_unixPrometheusEndpoint_refused() {
+    assertEquals(
+        "pekko-spiped.metrics.prometheus-endpoint: '/tmp/m.sock' is a Unix socket path;"
+            + " only host:port is supported",
+        error("pekko-spiped.metrics.prometheus-endpoint = \"/tmp/m.sock\"\n" + web()));
   }
 
   @Test

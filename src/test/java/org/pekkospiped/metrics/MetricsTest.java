@@ -1,5 +1,7 @@
 package org.pekkospiped.metrics;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,6 +13,9 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.ArrayList;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +28,7 @@ import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pekkospiped.config.PipeSettings;
+import org.pekkospiped.config.SettingsException;
 import org.pekkospiped.config.SpipedSettings;
 import org.pekkospiped.protocol.HandshakeFailure;
 
@@ -145,6 +151,30 @@ class MetricsTest {
   }
 
   @Test
+  void prometheusEndpoint_clientsHoldingHalfARequest_scrapeStillAnswered() throws Exception {
+    try (Metrics metrics = Metrics.start(settings("[127.0.0.1]:0"))) {
+      InetSocketAddress address = metrics.prometheusAddress().orElseThrow();
+      List<Socket> stalled = new ArrayList<>();
+      try {
+        // More than one thread's worth: the endpoint once had a single thread, held by the first.
+        for (int i = 0; i < 6; i++) {
+          Socket socket = new Socket(address.getAddress(), address.getPort());
+          socket.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n".getBytes(UTF_8));
+          stalled.add(socket);
+        }
+
+        HttpRequest scrape =
+            HttpRequest.newBuilder(uri(address, "/metrics")).timeout(Duration.ofSeconds(3)).build();
+        assertEquals(200, http.send(scrape, HttpResponse.BodyHandlers.discarding()).statusCode());
+      } finally {
+        for (Socket socket : stalled) {
+          socket.close();
+        }
+      }
+    }
+  }
+
+  @Test
   void close_endpointStoppedAndJmxBeansGone() throws Exception {
     SpipedSettings settings = settings("[127.0.0.1]:0");
     Metrics metrics = Metrics.start(settings);
@@ -158,12 +188,16 @@ class MetricsTest {
     assertThrows(ConnectException.class, () -> get(address, "/metrics"));
   }
 
+  // Goal: a Unix socket path, which the endpoint cannot serve, stops the start instead of
+  // leaving the daemon running without its metrics.
   @Test
-  void start_unixSocketEndpoint_runsWithoutEndpoint() throws IOException {
-    try (Metrics metrics = Metrics.start(settings("/tmp/pekko-spiped-metrics.sock"))) {
-      assertTrue(metrics.prometheusAddress().isEmpty());
-      assertEquals(0, metrics.registry().find(PipeMetrics.ACCEPTED).counters().size());
-    }
+  void settings_unixSocketEndpoint_refusedBeforeStart() {
+    SettingsException refused =
+        assertThrows(SettingsException.class, () -> settings("/tmp/pekko-spiped-metrics.sock"));
+
+    assertTrue(
+        refused.getMessage().startsWith("pekko-spiped.metrics.prometheus-endpoint: "),
+        refused.getMessage());
   }
 
   private static Set<ObjectName> jmxBeans() throws Exception {
