@@ -57,7 +57,10 @@ need_tools() {
   if ((${#missing[@]})); then
     apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
-  spiped -v | grep -q '1\.6\.2' || echo "warning: spiped is not 1.6.2: $(spiped -v)" >&2
+  # spiped -v prints its version on stderr.
+  local version
+  version=$(spiped -v 2>&1 || true)
+  [[ $version == *1.6.2* ]] || echo "warning: spiped is not 1.6.2: $version" >&2
 }
 
 build() {
