@@ -110,7 +110,7 @@ final class Connections {
                 Keep.right());
     return counted(accepted.flow(), events::targetToSource, events::sourceToTarget)
         .joinMat(plaintextSide, Keep.right())
-        .addAttributes(Sockets.ON_EVENT_LOOPS)
+        .addAttributes(Sockets.placement(stream))
         .run(system);
   }
 
@@ -136,7 +136,7 @@ final class Connections {
     shutdown
         .closable(accepted.flow())
         .join(networkSide)
-        .addAttributes(Sockets.ON_EVENT_LOOPS)
+        .addAttributes(Sockets.placement(stream))
         .run(system);
     return targetConnected;
   }

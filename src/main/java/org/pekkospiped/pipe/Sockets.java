@@ -38,11 +38,15 @@ import org.pekkospiped.config.StreamSettings.Transport;
  */
 final class Sockets {
   /**
-   * Where a pipe's stream graphs run: on the event loops that also watch their sockets, see
-   * {@link EventLoopGroup}.
+   * Where a pipe's stream graphs run: with {@code stream.event-loops} on, on the event loops
+   * that also watch their sockets (see {@link EventLoopGroup}); otherwise on Pekko's default
+   * dispatcher, one hand-over away from the socket selector.
    */
-  static final Attributes ON_EVENT_LOOPS =
-      ActorAttributes.dispatcher("pekko-spiped.connection-dispatcher");
+  static Attributes placement(StreamSettings stream) {
+    return stream.eventLoops()
+        ? ActorAttributes.dispatcher("pekko-spiped.connection-dispatcher")
+        : Attributes.none();
+  }
 
   /** The listen backlog; connections past the connection limit wait here, as with spiped. */
   private static final int BACKLOG = 100;
