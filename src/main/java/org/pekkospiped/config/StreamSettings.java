@@ -8,6 +8,7 @@ import com.typesafe.config.Config;
  * measured effect of each.
  *
  * @param transport whose sockets carry the connections
+ * @param eventLoops run connections on the event loops that watch their sockets
  * @param packetsPerWrite the most packets sealed into one socket write
  * @param readSize the most bytes one read takes from a socket (nio transport)
  * @param sendBufferSize SO_SNDBUF of every connection's sockets; 0 leaves the system's
@@ -15,6 +16,7 @@ import com.typesafe.config.Config;
  */
 public record StreamSettings(
     Transport transport,
+    boolean eventLoops,
     int packetsPerWrite,
     int readSize,
     int sendBufferSize,
@@ -43,6 +45,7 @@ public record StreamSettings(
   static StreamSettings read(SettingReader stream) {
     return new StreamSettings(
         transport(stream),
+        stream.onOff("event-loops"),
         stream.wholeNumber("packets-per-write", 1, "less than 1"),
         stream.bytes("read-size", 1024),
         stream.bytes("send-buffer-size", 0),

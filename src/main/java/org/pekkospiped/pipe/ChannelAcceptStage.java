@@ -52,12 +52,13 @@ final class ChannelAcceptStage
   private final Outlet<SocketChannel> out = Outlet.create("ChannelAcceptStage.out");
   private final SourceShape<SocketChannel> shape = SourceShape.of(out);
 
-  private final ChannelSelector selector;
+  /** The loop used when the stage does not run on one of its own. */
+  private final EventLoop fallback;
   private final Endpoint source;
   private final int backlog;
 
-  ChannelAcceptStage(ChannelSelector selector, Endpoint source, int backlog) {
-    this.selector = selector;
+  ChannelAcceptStage(EventLoop fallback, Endpoint source, int backlog) {
+    this.fallback = fallback;
     this.source = source;
     this.backlog = backlog;
   }
@@ -87,6 +88,7 @@ final class ChannelAcceptStage
     private ServerSocketChannel server;
     private String address;
     private UnixSocketFile socketFile;
+    private EventLoop loop;
     private SelectionKey key;
     private boolean outOfDescriptors;
 
@@ -98,6 +100,8 @@ final class ChannelAcceptStage
 
     @Override
     public void preStart() {
+      // Started on a loop's thread, the stage watches its socket from there: no hand-over.
+      loop = EventLoop.currentOr(fallback);
       finish = createAsyncCallback(done -> completeStage());
       AsyncCallback<Integer> ready = createAsyncCallback(operations -> onReady());
       try {
@@ -107,7 +111,7 @@ final class ChannelAcceptStage
           bindTcp((Endpoint.Tcp) source);
         }
         server.configureBlocking(false);
-        key = selector.register(server, ready::invoke);
+        key = loop.register(server, ready::invoke);
       } catch (IOException e) {
         bound.completeExceptionally(e);
         failStage(e);
@@ -168,7 +172,7 @@ final class ChannelAcceptStage
       try {
         SocketChannel connection = server.accept();
         if (connection == null) {
-          selector.await(key, SelectionKey.OP_ACCEPT);
+          loop.await(key, SelectionKey.OP_ACCEPT);
           return;
         }
         connection.configureBlocking(false);
@@ -228,7 +232,7 @@ final class ChannelAcceptStage
       } catch (IOException e) {
         // The file is removed below all the same, and the descriptor is gone either way.
       }
-      selector.wakeup();
+      loop.wakeup();
       if (socketFile != null) {
         socketFile.remove();
       }

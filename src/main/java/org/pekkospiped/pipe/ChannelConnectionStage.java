@@ -45,7 +45,7 @@ import org.apache.pekko.util.ByteString;
  * <p>Backpressure is kept both ways: the socket is read only when out is pulled, at most one
  * chunk of the read size at a time, and in is pulled again only when the last
  * element has been written whole. The channel is non-blocking; when it would block, the stage
- * waits for the {@link ChannelSelector} to call it back.
+ * waits for the {@link EventLoop} to call it back.
  *
  * <p>The two directions close on their own, as spiped's do: EOF on the socket completes out,
  * and completion of in shuts the socket down for output. The channel is closed when both are
@@ -77,7 +77,8 @@ final class ChannelConnectionStage
   private final Outlet<ByteString> out = Outlet.create("ChannelConnectionStage.out");
   private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
 
-  private final ChannelSelector selector;
+  /** The loop used when the stage does not run on one of its own. */
+  private final EventLoop fallback;
   private final SocketChannel accepted;
   private final SocketAddress target;
   private final Setup setup;
@@ -85,13 +86,13 @@ final class ChannelConnectionStage
   private final int readSize;
 
   private ChannelConnectionStage(
-      ChannelSelector selector,
+      EventLoop fallback,
       SocketChannel accepted,
       SocketAddress target,
       Setup setup,
       Duration connectTimeout,
       int readSize) {
-    this.selector = selector;
+    this.fallback = fallback;
     this.accepted = accepted;
     this.target = target;
     this.setup = setup;
@@ -105,8 +106,8 @@ final class ChannelConnectionStage
    * @param readSize the most bytes one read takes, and so the largest element coming out
    */
   static ChannelConnectionStage accepted(
-      ChannelSelector selector, SocketChannel channel, int readSize) {
-    return new ChannelConnectionStage(selector, channel, null, null, null, readSize);
+      EventLoop fallback, SocketChannel channel, int readSize) {
+    return new ChannelConnectionStage(fallback, channel, null, null, null, readSize);
   }
 
   /**
@@ -116,12 +117,12 @@ final class ChannelConnectionStage
    * @param setup applied to the new channel before it connects
    */
   static ChannelConnectionStage connect(
-      ChannelSelector selector,
+      EventLoop fallback,
       SocketAddress target,
       Setup setup,
       Duration timeout,
       int readSize) {
-    return new ChannelConnectionStage(selector, null, target, setup, timeout, readSize);
+    return new ChannelConnectionStage(fallback, null, target, setup, timeout, readSize);
   }
 
   /** This thread's read buffer, grown to size if needed, cleared and limited to size. */
@@ -164,6 +165,7 @@ final class ChannelConnectionStage
   private final class Logic extends TimerGraphStageLogic implements InHandler, OutHandler {
     private final CompletableFuture<Done> connected;
     private SocketChannel channel;
+    private EventLoop loop;
     private SelectionKey key;
     private ByteBuffer writing;
     private boolean writeSideDone;
@@ -177,16 +179,18 @@ final class ChannelConnectionStage
 
     @Override
     public void preStart() {
+      // Started on a loop's thread, the stage watches its socket from there: no hand-over.
+      loop = EventLoop.currentOr(fallback);
       AsyncCallback<Integer> ready = createAsyncCallback(this::onReady);
       try {
         channel = accepted != null ? accepted : open();
         channel.configureBlocking(false);
-        key = selector.register(channel, ready::invoke);
+        key = loop.register(channel, ready::invoke);
         if (accepted != null || channel.connect(target)) {
           onConnected();
         } else {
           scheduleOnce("connect-timeout", connectTimeout);
-          selector.await(key, SelectionKey.OP_CONNECT);
+          loop.await(key, SelectionKey.OP_CONNECT);
         }
       } catch (IOException e) {
         fail(e);
@@ -218,7 +222,7 @@ final class ChannelConnectionStage
       connected.completeExceptionally(new IOException("stopped before connecting"));
       if (channel != null) {
         closeQuietly();
-        selector.wakeup();
+        loop.wakeup();
       }
     }
 
@@ -290,7 +294,7 @@ final class ChannelConnectionStage
         buffer.flip();
         push(out, ByteString.fromByteBuffer(buffer));
       } else if (count == 0) {
-        selector.await(key, SelectionKey.OP_READ);
+        loop.await(key, SelectionKey.OP_READ);
       } else {
         complete(out);
         closeIfBothDone();
@@ -307,7 +311,7 @@ final class ChannelConnectionStage
     private void write() throws IOException {
       channel.write(writing);
       if (writing.hasRemaining()) {
-        selector.await(key, SelectionKey.OP_WRITE);
+        loop.await(key, SelectionKey.OP_WRITE);
         return;
       }
 

@@ -110,6 +110,7 @@ final class Connections {
                 Keep.right());
     return counted(accepted.flow(), events::targetToSource, events::sourceToTarget)
         .joinMat(plaintextSide, Keep.right())
+        .addAttributes(Sockets.placement(stream))
         .run(system);
   }
 
@@ -132,7 +133,11 @@ final class Connections {
     Flow<ByteString, ByteString, CompletionStage<CompletionStage<Done>>> networkSide =
         targetSide.join(
             ProtocolStack.create(handshake, false, pipe.timeout(), stream.packetsPerWrite()));
-    shutdown.closable(accepted.flow()).join(networkSide).run(system);
+    shutdown
+        .closable(accepted.flow())
+        .join(networkSide)
+        .addAttributes(Sockets.placement(stream))
+        .run(system);
     return targetConnected;
   }
 

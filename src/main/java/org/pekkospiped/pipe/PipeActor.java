@@ -166,6 +166,7 @@ final class PipeActor {
             Sockets.listen(context.getSystem(), pipe, stream)
                 .mapAsyncUnordered(limit, connections::serve)
                 .toMat(Sink.ignore(), Keep.both())
+                .addAttributes(Sockets.placement(stream))
                 .run(context.getSystem());
 
     // The accept loop's end is watched only once bound: a failed bind ends it too, and that

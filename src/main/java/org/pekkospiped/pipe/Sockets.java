@@ -16,6 +16,8 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.io.Inet;
 import org.apache.pekko.io.TcpSO;
+import org.apache.pekko.stream.ActorAttributes;
+import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
@@ -35,6 +37,17 @@ import org.pekkospiped.config.StreamSettings.Transport;
  * pekko-tcp, TCP goes through Pekko's TCP instead. Unix domain sockets always use the channels.
  */
 final class Sockets {
+  /**
+   * Where a pipe's stream graphs run: with {@code stream.event-loops} on, on the event loops
+   * that also watch their sockets (see {@link EventLoopGroup}); otherwise on Pekko's default
+   * dispatcher, one hand-over away from the socket selector.
+   */
+  static Attributes placement(StreamSettings stream) {
+    return stream.eventLoops()
+        ? ActorAttributes.dispatcher("pekko-spiped.connection-dispatcher")
+        : Attributes.none();
+  }
+
   /** The listen backlog; connections past the connection limit wait here, as with spiped. */
   private static final int BACKLOG = 100;
 
@@ -57,13 +70,13 @@ final class Sockets {
       return listenPekko(system, pipe, stream, source);
     }
 
-    ChannelSelector selector = ChannelSelector.get(system);
+    EventLoop selector = EventLoop.get(system);
     return Source.fromGraph(new ChannelAcceptStage(selector, pipe.source(), BACKLOG))
         .map(channel -> accepted(selector, pipe, stream, channel));
   }
 
   private static Accepted accepted(
-      ChannelSelector selector, PipeSettings pipe, StreamSettings stream, SocketChannel channel) {
+      EventLoop selector, PipeSettings pipe, StreamSettings stream, SocketChannel channel) {
     // An accepted Unix connection has no remote address: its peer is told by the path.
     String peer = pipe.source().toString();
     if (pipe.source() instanceof Endpoint.Tcp) {
@@ -148,7 +161,7 @@ final class Sockets {
             : channel -> {};
     return Flow.fromGraph(
         ChannelConnectionStage.connect(
-            ChannelSelector.get(system), target, setup, timeout, stream.readSize()));
+            EventLoop.get(system), target, setup, timeout, stream.readSize()));
   }
 
   private static void setUpTcp(

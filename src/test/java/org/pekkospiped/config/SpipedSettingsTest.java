@@ -60,7 +60,8 @@ class SpipedSettingsTest {
     assertEquals(Duration.ofSeconds(1), settings.restartMinBackoff());
     assertEquals(Duration.ofSeconds(30), settings.restartMaxBackoff());
     assertEquals(
-        new StreamSettings(StreamSettings.Transport.NIO, 8, 64 * 1024, 0, 0), settings.stream());
+        new StreamSettings(StreamSettings.Transport.NIO, false, 8, 64 * 1024, 0, 0),
+        settings.stream());
     assertEquals(Optional.empty(), settings.prometheusEndpoint());
   }
 
@@ -352,12 +353,13 @@ class SpipedSettingsTest {
   void load_streamSettings_read() {
     SpipedSettings settings =
         load(
-            "pekko-spiped.stream { transport = pekko-tcp, packets-per-write = 2, read-size = 16 KiB,"
+            "pekko-spiped.stream { transport = pekko-tcp, event-loops = on, packets-per-write = 2, read-size = 16 KiB,"
                 + " send-buffer-size = 1 MiB, receive-buffer-size = 262144 }\n"
                 + web());
 
     assertEquals(
-        new StreamSettings(StreamSettings.Transport.PEKKO_TCP, 2, 16 * 1024, 1024 * 1024, 262144),
+        new StreamSettings(
+            StreamSettings.Transport.PEKKO_TCP, true, 2, 16 * 1024, 1024 * 1024, 262144),
         settings.stream());
   }
 
