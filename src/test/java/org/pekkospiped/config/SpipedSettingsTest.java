@@ -60,7 +60,7 @@ class SpipedSettingsTest {
     assertEquals(Duration.ofSeconds(1), settings.restartMinBackoff());
     assertEquals(Duration.ofSeconds(30), settings.restartMaxBackoff());
     assertEquals(
-        new StreamSettings(StreamSettings.Transport.NIO, false, 8, 64 * 1024, 0, 0),
+        new StreamSettings(StreamSettings.Transport.NIO, false, 16, 64 * 1024, 0, 0),
         settings.stream());
     assertEquals(Optional.empty(), settings.prometheusEndpoint());
   }
