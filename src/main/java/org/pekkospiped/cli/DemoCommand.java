@@ -22,7 +22,8 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code pekko-spiped demo}: a copy of the repository's application.conf, built into the jar, with
- * a fresh key and a small web server behind it, so that a new user can curl through a pipe pair at once.
+ * a fresh key and a small web server behind it, so that a new user can curl through a pipe pair
+ * at once.
  */
 @Command(
     name = "demo",

@@ -194,7 +194,8 @@ final class ChannelAcceptStage
       // socket and binding again would drop the whole backlog, and refuse clients meanwhile.
       if (String.valueOf(e.getMessage()).contains("Too many open files")) {
         if (!outOfDescriptors) {
-          log.warn("{}: out of file descriptors; accepting again every {} ms", address, RETRY_MILLIS);
+          log.warn(
+              "{}: out of file descriptors; accepting again every {} ms", address, RETRY_MILLIS);
           outOfDescriptors = true;
         }
         scheduleOnce(RETRY_ACCEPT, Duration.ofMillis(RETRY_MILLIS));

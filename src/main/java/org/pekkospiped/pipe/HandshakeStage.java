@@ -38,7 +38,8 @@ import org.pekkospiped.protocol.Wire;
  * failure of the connection (both layers and both sockets meet here), so it is also where the
  * connection's end is reported, through {@link Handshake#close(Throwable)}.
  */
-final class HandshakeStage extends GraphStage<BidiShape<ByteString, ByteString, ByteString, ByteString>> {
+final class HandshakeStage
+    extends GraphStage<BidiShape<ByteString, ByteString, ByteString, ByteString>> {
   private final Inlet<ByteString> packetsIn = Inlet.create("HandshakeStage.packetsIn");
   private final Outlet<ByteString> networkOut = Outlet.create("HandshakeStage.networkOut");
   private final Inlet<ByteString> networkIn = Inlet.create("HandshakeStage.networkIn");

@@ -32,7 +32,8 @@ import org.pekkospiped.protocol.Wire;
  * into one buffer. Each direction holds at most one chunk, so backpressure passes straight
  * through. Both directions live in one stage so that a bad packet tears down both at once.
  */
-final class PacketStage extends GraphStage<BidiShape<ByteString, ByteString, ByteString, ByteString>> {
+final class PacketStage
+    extends GraphStage<BidiShape<ByteString, ByteString, ByteString, ByteString>> {
   /** The message of the PacketException for EOF in the middle of a packet. */
   static final String TRUNCATED = "truncated packet";
 
