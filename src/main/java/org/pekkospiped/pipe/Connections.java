@@ -65,11 +65,6 @@ final class Connections {
     this.shutdown = shutdown;
   }
 
-  /** The number of connections open now. */
-  int active() {
-    return active.get();
-  }
-
   /** Runs one connection; the result completes, never exceptionally, when it has ended. */
   CompletionStage<Done> serve(Sockets.Accepted accepted) {
     countOpened();

@@ -132,7 +132,8 @@ public final class Spipe {
     try {
       return new InetSocketAddress(InetAddress.getByName(tcp.host()), tcp.port());
     } catch (UnknownHostException e) {
-      throw new SpipeFailure("cannot resolve " + tcp.host() + " (" + e.getMessage() + ")", e);
+      String why = PipeActor.lookupFailure(tcp.host(), e);
+      throw new SpipeFailure("cannot resolve " + tcp.host() + " (" + why + ")", e);
     }
   }
 
@@ -142,7 +143,7 @@ public final class Spipe {
     if (connected.isCompletedExceptionally()) {
       Throwable cause = connected.handle((done, error) -> error).join();
       return new SpipeFailure(
-          "cannot connect to " + describe(target) + " (" + rootMessage(cause) + ")",
+          "cannot connect to " + describe(target) + " (" + PipeActor.rootMessage(cause) + ")",
           cause);
     }
     return new SpipeFailure(
@@ -156,7 +157,7 @@ public final class Spipe {
         return describe(handshake.reason());
       }
     }
-    return rootMessage(failure);
+    return PipeActor.rootMessage(failure);
   }
 
   /** What each failure means from the client's side of the handshake. */
@@ -171,14 +172,6 @@ public final class Spipe {
       case WEAK_PEER_REFUSED -> "the server skipped Diffie-Hellman, and -g requires it";
       case TIMEOUT -> "the handshake did not finish within the timeout (-o)";
     };
-  }
-
-  private static String rootMessage(Throwable failure) {
-    Throwable cause = failure;
-    while (cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    return cause.getMessage() == null ? cause.toString() : cause.getMessage();
   }
 
   private static String describe(SocketAddress target) {
