@@ -219,24 +219,21 @@ final class ChannelAcceptStage
     /** Thread-safe: closes and removes the socket now, then completes the source. */
     @Override
     public CompletionStage<Done> unbind() {
-      close();
+      CompletionStage<Done> closed = close();
       finish.invoke(Done.getInstance());
-      return CompletableFuture.completedFuture(Done.getInstance());
+      return closed;
     }
 
-    private void close() {
+    /** Completes once the listening socket is closed, so that connecting is refused. */
+    private CompletionStage<Done> close() {
       if (server == null || !unbound.compareAndSet(false, true)) {
-        return;
+        return CompletableFuture.completedFuture(Done.getInstance());
       }
-      try {
-        server.close();
-      } catch (IOException e) {
-        // The file is removed below all the same, and the descriptor is gone either way.
-      }
-      loop.wakeup();
+      CompletionStage<Done> closed = loop.closeNow(server);
       if (socketFile != null) {
         socketFile.remove();
       }
+      return closed;
     }
   }
 }

@@ -8,8 +8,11 @@ import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.IntConsumer;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
@@ -106,6 +109,32 @@ final class EventLoop implements Extension {
     if (Thread.currentThread() != thread) {
       selector.wakeup();
     }
+  }
+
+  /**
+   * Closes a registered channel and completes once its socket is really closed. The JDK keeps
+   * the socket of a channel that is still registered open until the selector next drops the
+   * key: a listening socket closed from another thread would go on accepting (and refusing
+   * nobody) until then. Done on the loop's thread, followed by a selection that drops the key.
+   */
+  CompletionStage<Done> closeNow(SelectableChannel channel) {
+    CompletableFuture<Done> closed = new CompletableFuture<>();
+    Runnable close =
+        () -> {
+          try {
+            channel.close();
+            selector.selectNow(this::dispatch);
+          } catch (IOException | ClosedSelectorException e) {
+            log.debug("closing a channel on event loop {} failed", thread.getName(), e);
+          }
+          closed.complete(Done.getInstance());
+        };
+    if (selector.isOpen()) {
+      execute(close);
+    } else {
+      close.run();
+    }
+    return closed;
   }
 
   private void run() {

@@ -2,9 +2,11 @@ package org.pekkospiped.pipe;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
@@ -98,6 +100,23 @@ class EventLoopTest {
     assertTrue(ready.await(5, TimeUnit.SECONDS), "never called back");
     assertEquals("test-loop", thread.get());
     assertEquals(0, key.interestOps(), "the interest is forgotten until asked again");
+  }
+
+  @Test
+  void closeNow_registeredListeningSocket_refusesConnectsOnceComplete() throws Exception {
+    EventLoop loop = loop("test-loop");
+    ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.INET);
+    opened.add(server);
+    server.bind(new InetSocketAddress("127.0.0.1", 0));
+    InetSocketAddress address = (InetSocketAddress) server.getLocalAddress();
+    server.configureBlocking(false);
+    SelectionKey key = loop.register(server, operations -> {});
+    loop.await(key, SelectionKey.OP_ACCEPT);
+
+    loop.closeNow(server).toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+    // Registered with a selector, a closed channel's socket listens on until its key is dropped.
+    assertThrows(ConnectException.class, () -> SocketChannel.open(address).close());
   }
 
   @Test
