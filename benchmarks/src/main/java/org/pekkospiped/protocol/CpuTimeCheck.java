@@ -48,6 +48,10 @@ public final class CpuTimeCheck {
       BigInteger peer = DhGroup14.publicValue(DhGroup14.randomExponent(random));
       report("modPow 2^x", 1_000, () -> BigInteger.TWO.modPow(x, DhGroup14.PRIME));
       report("DhGroup14.publicValue", 1_000, () -> DhGroup14.publicValue(x));
+      report(
+          "2^x table build",
+          5,
+          () -> new FixedBaseExponentiation(BigInteger.TWO, DhGroup14.PRIME, 259));
       report("DhGroup14.sharedValue", 1_000, () -> DhGroup14.sharedValue(peer, x));
       System.out.println();
     }
