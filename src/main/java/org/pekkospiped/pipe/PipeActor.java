@@ -27,6 +27,7 @@ import org.pekkospiped.config.PipeSettings;
 import org.pekkospiped.config.SpipedSettings;
 import org.pekkospiped.config.StreamSettings;
 import org.pekkospiped.metrics.PipeMetrics;
+import org.pekkospiped.protocol.HandshakeSession;
 
 /**
  * One configured pipe: binds its source, serves every accepted connection, and keeps its
@@ -143,6 +144,7 @@ final class PipeActor {
             .getSystem()
             .dispatchers()
             .lookup(DispatcherSelector.fromConfig("pekko-spiped.handshake-dispatcher"));
+    handshakes.execute(() -> HandshakeSession.prepare(pipe.forwardSecrecy()));
     ConnectionEvents connectionEvents =
         new ConnectionEvents(pipe, metrics, settings.logRepeatInterval());
     Connections connections =
