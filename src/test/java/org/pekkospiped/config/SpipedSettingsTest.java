@@ -60,7 +60,7 @@ class SpipedSettingsTest {
     assertEquals(Duration.ofSeconds(1), settings.restartMinBackoff());
     assertEquals(Duration.ofSeconds(30), settings.restartMaxBackoff());
     assertEquals(
-        new StreamSettings(StreamSettings.Transport.NIO, false, 16, 64 * 1024, 0, 0),
+        new StreamSettings(StreamSettings.Transport.NIO, true, 16, 64 * 1024, 0, 0),
         settings.stream());
     assertEquals(Optional.empty(), settings.prometheusEndpoint());
   }
@@ -353,13 +353,13 @@ class SpipedSettingsTest {
   void load_streamSettings_read() {
     SpipedSettings settings =
         load(
-            "pekko-spiped.stream { transport = pekko-tcp, event-loops = on, packets-per-write = 2, read-size = 16 KiB,"
+            "pekko-spiped.stream { transport = pekko-tcp, event-loops = off, packets-per-write = 2, read-size = 16 KiB,"
                 + " send-buffer-size = 1 MiB, receive-buffer-size = 262144 }\n"
                 + web());
 
     assertEquals(
         new StreamSettings(
-            StreamSettings.Transport.PEKKO_TCP, true, 2, 16 * 1024, 1024 * 1024, 262144),
+            StreamSettings.Transport.PEKKO_TCP, false, 2, 16 * 1024, 1024 * 1024, 262144),
         settings.stream());
   }
 

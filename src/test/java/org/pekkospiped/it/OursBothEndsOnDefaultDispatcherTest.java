@@ -1,12 +1,12 @@
 package org.pekkospiped.it;
 
 /**
- * Every scenario with both ends ours running their connections on event loops
- * (stream.event-loops on), the lower-latency placement an operator can choose.
+ * Every scenario with both ends ours running their connections on Pekko's default dispatcher
+ * (stream.event-loops off), one hand-over away from the threads that watch the sockets.
  */
-class OursBothEndsOnEventLoopsTest extends OursBothEndsWithSettings {
+class OursBothEndsOnDefaultDispatcherTest extends OursBothEndsWithSettings {
   @Override
   protected String daemonSettings() {
-    return "pekko-spiped.stream.event-loops = on";
+    return "pekko-spiped.stream.event-loops = off";
   }
 }
