@@ -72,8 +72,12 @@ build() {
   fi
 }
 
+LOAD=(java -Xss512k -cp "$here/target/benchmarks.jar" org.pekkospiped.bench.Load)
+
+# In the foreground. A generator in the background is started as "${LOAD[@]}" itself, so that
+# $! is the generator's pid and cleanup stops it (a function would leave it running).
 load() {
-  java -Xss512k -cp "$here/target/benchmarks.jar" org.pekkospiped.bench.Load "$@"
+  "${LOAD[@]}" "$@"
 }
 
 # --- processes ------------------------------------------------------------------------------
@@ -250,7 +254,7 @@ memory_once() {
   before=$(rss_kib $pids)
   fifo="$OUT/idle.fifo"
   rm -f "$fifo" && mkfifo "$fifo"
-  load idle "${p[2]}" "$IDLE_COUNT" <"$fifo" >"$OUT/idle.out" &
+  "${LOAD[@]}" idle "${p[2]}" "$IDLE_COUNT" <"$fifo" >"$OUT/idle.out" &
   local idle_pid=$!
   exec 9>"$fifo"
   local i
@@ -322,7 +326,7 @@ main() {
   ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
   head -c 32 /dev/urandom >"$OUT/key"
 
-  load echo $ECHO_PORT >"$OUT/echo.log" 2>&1 &
+  "${LOAD[@]}" echo $ECHO_PORT >"$OUT/echo.log" 2>&1 &
   BG_PIDS+=($!)
   wait_listening $ECHO_PORT
   local impl
