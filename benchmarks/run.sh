@@ -3,7 +3,7 @@
 # relay pair as the no-crypto ceiling. Prints every figure for each implementation as
 # min / median / max over RUNS runs, and pekko-spiped's median over spiped's.
 #
-#   benchmarks/run.sh                       everything, 3 runs (about 8 minutes)
+#   benchmarks/run.sh                       everything, 3 runs (about 10 minutes)
 #   RUNS=1 SECTIONS="bulk rtt" benchmarks/run.sh
 #
 # Environment:

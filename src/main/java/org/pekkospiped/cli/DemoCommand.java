@@ -29,7 +29,8 @@ import picocli.CommandLine.ParentCommand;
     name = "demo",
     description = {
       "Run the demo pipe pair from the built-in application.conf with a new key, and a small"
-          + " web server at its target: curl http://127.0.0.1:8025/ goes through both pipes."
+          + " web server at its target, to go through both pipes with:%n"
+          + "curl http://127.0.0.1:8025/"
     })
 final class DemoCommand implements Callable<Integer> {
   /** The repository's application.conf, copied here by the build (see pom.xml). */
