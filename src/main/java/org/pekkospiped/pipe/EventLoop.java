@@ -11,6 +11,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.IntConsumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -56,13 +57,31 @@ final class EventLoop implements Extension {
   /** True while the thread is, or is about to be, blocked in select: a new task must wake it. */
   private volatile boolean selecting;
 
+  /** The loop whose thread this is, on a loop's thread only. */
+  private static final ThreadLocal<EventLoop> CURRENT = new ThreadLocal<>();
+
+  /** A loop on a daemon thread of its own, named threadName. */
   EventLoop(String threadName) {
+    this(
+        task -> {
+          Thread thread = new Thread(task, threadName);
+          thread.setDaemon(true);
+          return thread;
+        });
+  }
+
+  /**
+   * A loop on a thread from threads: a Pekko dispatcher's factory gives its actor system's
+   * handling of an Error that escapes (with Pekko's defaults, a fatal one exits the JVM, as
+   * it would on any other dispatcher), rather than a loop that silently stops for good.
+   */
+  EventLoop(ThreadFactory threads) {
     try {
       selector = Selector.open();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open a selector for sockets", e);
     }
-    thread = new LoopThread(this, threadName);
+    thread = threads.newThread(this::run);
     thread.start();
   }
 
@@ -73,7 +92,8 @@ final class EventLoop implements Extension {
 
   /** The loop whose thread calls this, or fallback when it is no loop's. */
   static EventLoop currentOr(EventLoop fallback) {
-    return Thread.currentThread() instanceof LoopThread loop ? loop.owner : fallback;
+    EventLoop current = CURRENT.get();
+    return current != null ? current : fallback;
   }
 
   /** Runs task on this loop's thread, after the tasks and ready sockets before it. */
@@ -138,6 +158,7 @@ final class EventLoop implements Extension {
   }
 
   private void run() {
+    CURRENT.set(this);
     try {
       while (selector.isOpen()) {
         runTasks();
@@ -164,9 +185,14 @@ final class EventLoop implements Extension {
     }
   }
 
+  /**
+   * Runs the tasks that were waiting when it began, not those they add: a busy actor's mailbox
+   * queues itself again after each turn, and draining until empty would then keep the loop from
+   * its sockets, and so every other connection on it, for as long as that actor stays busy.
+   */
   private void runTasks() {
-    Runnable task;
-    while ((task = tasks.poll()) != null) {
+    for (int waiting = tasks.size(); waiting > 0; waiting--) {
+      Runnable task = tasks.poll();
       try {
         task.run();
       } catch (RuntimeException e) {
@@ -190,17 +216,6 @@ final class EventLoop implements Extension {
       selector.close();
     } catch (IOException e) {
       log.debug("closing event loop {} failed", thread.getName(), e);
-    }
-  }
-
-  /** Marks a loop's thread, so that code running on it can find its loop. */
-  private static final class LoopThread extends Thread {
-    private final EventLoop owner;
-
-    LoopThread(EventLoop owner, String name) {
-      super(owner::run, name);
-      this.owner = owner;
-      setDaemon(true);
     }
   }
 }

@@ -27,6 +27,11 @@ final class EventLoopGroup extends AbstractExecutorService {
     loops = IntStream.range(0, size).mapToObj(i -> new EventLoop(name + "-" + i)).toList();
   }
 
+  /** Loops on threads from threads (a dispatcher's own factory, which names them). */
+  EventLoopGroup(ThreadFactory threads, int size) {
+    loops = IntStream.range(0, size).mapToObj(i -> new EventLoop(threads)).toList();
+  }
+
   /** An actor's mailbox is the same object for its whole life: so is the loop it runs on. */
   @Override
   public void execute(Runnable task) {
@@ -81,7 +86,7 @@ final class EventLoopGroup extends AbstractExecutorService {
     @Override
     public ExecutorServiceFactory createExecutorServiceFactory(
         String id, ThreadFactory threadFactory) {
-      return () -> new EventLoopGroup(id, size);
+      return () -> new EventLoopGroup(threadFactory, size);
     }
   }
 }

@@ -76,13 +76,9 @@ class EventLoopTest {
   @Test
   void await_readableSocket_calledBackOnceOnTheLoop() throws Exception {
     EventLoop loop = loop("test-loop");
-    ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.INET);
-    opened.add(server);
-    server.bind(new InetSocketAddress("127.0.0.1", 0));
-    SocketChannel client = SocketChannel.open(server.getLocalAddress());
-    opened.add(client);
-    SocketChannel accepted = server.accept();
-    opened.add(accepted);
+    SocketChannel[] pair = connectedPair();
+    SocketChannel client = pair[0];
+    SocketChannel accepted = pair[1];
     accepted.configureBlocking(false);
 
     CountDownLatch ready = new CountDownLatch(1);
@@ -100,6 +96,32 @@ class EventLoopTest {
     assertTrue(ready.await(5, TimeUnit.SECONDS), "never called back");
     assertEquals("test-loop", thread.get());
     assertEquals(0, key.interestOps(), "the interest is forgotten until asked again");
+  }
+
+  @Test
+  void await_whileATaskKeepsQueueingItself_socketStillCalledBack() throws Exception {
+    EventLoop loop = loop("test-loop");
+    SocketChannel[] pair = connectedPair();
+    SocketChannel accepted = pair[1];
+    accepted.configureBlocking(false);
+    CountDownLatch ready = new CountDownLatch(1);
+    SelectionKey key = loop.register(accepted, operations -> ready.countDown());
+
+    // As a busy actor's mailbox does: each run queues the next, until the socket is served.
+    Runnable busy =
+        new Runnable() {
+          @Override
+          public void run() {
+            if (ready.getCount() > 0) {
+              loop.execute(this);
+            }
+          }
+        };
+    loop.execute(busy);
+    loop.await(key, SelectionKey.OP_READ);
+    pair[0].write(ByteBuffer.wrap(new byte[] {1}));
+
+    assertTrue(ready.await(5, TimeUnit.SECONDS), "the busy task kept the loop from its socket");
   }
 
   @Test
@@ -156,6 +178,18 @@ class EventLoopTest {
 
     assertTrue(ran.await(5, TimeUnit.SECONDS), "not every task ran");
     assertEquals(2, loops.size());
+  }
+
+  /** A client and the server side it connected to, over loopback. */
+  private SocketChannel[] connectedPair() throws IOException {
+    ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.INET);
+    opened.add(server);
+    server.bind(new InetSocketAddress("127.0.0.1", 0));
+    SocketChannel client = SocketChannel.open(server.getLocalAddress());
+    opened.add(client);
+    SocketChannel accepted = server.accept();
+    opened.add(accepted);
+    return new SocketChannel[] {client, accepted};
   }
 
   private EventLoop loop(String name) throws IOException {
