@@ -55,11 +55,16 @@ final class ChannelAcceptStage
   /** The loop used when the stage does not run on one of its own. */
   private final EventLoop fallback;
   private final Endpoint source;
+
+  /** A TCP source's address, looked up here, on the caller's thread rather than a loop's. */
+  private final InetSocketAddress tcpSource;
+
   private final int backlog;
 
   ChannelAcceptStage(EventLoop fallback, Endpoint source, int backlog) {
     this.fallback = fallback;
     this.source = source;
+    this.tcpSource = source instanceof Endpoint.Tcp tcp ? Sockets.address(tcp) : null;
     this.backlog = backlog;
   }
 
@@ -108,7 +113,7 @@ final class ChannelAcceptStage
         if (source instanceof Endpoint.Unix unix) {
           bindUnix(unix.path());
         } else {
-          bindTcp((Endpoint.Tcp) source);
+          bindTcp();
         }
         server.configureBlocking(false);
         key = loop.register(server, ready::invoke);
@@ -129,10 +134,10 @@ final class ChannelAcceptStage
     }
 
     /** SO_REUSEADDR, as spiped sets it, so a restart need not wait out TIME_WAIT. */
-    private void bindTcp(Endpoint.Tcp tcp) throws IOException {
-      InetSocketAddress local = Sockets.address(tcp);
+    private void bindTcp() throws IOException {
+      InetSocketAddress local = tcpSource;
       if (local.isUnresolved()) {
-        throw new IOException("cannot resolve " + tcp.host());
+        throw new IOException("cannot resolve " + local.getHostString());
       }
       // A socket of the address's own family, so [0.0.0.0]:port is not shown as [::]:port.
       server =

@@ -1,7 +1,9 @@
 package org.pekkospiped.pipe;
 
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.SecureRandom;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -37,6 +39,7 @@ final class Connections {
   private final StreamSettings stream;
   private final Executor handshakes;
   private final Supplier<SocketAddress> target;
+  private final Optional<InetSocketAddress> local;
   private final ConnectionEvents events;
   private final PipeShutdown shutdown;
   private final SecureRandom random = new SecureRandom();
@@ -45,6 +48,7 @@ final class Connections {
   /**
    * @param handshakes where handshake exponentiations run
    * @param target the target's address as last resolved
+   * @param local the resolved bind address of outgoing connections, empty for any
    * @param events where each connection's start, bytes and end are reported
    * @param shutdown told of every connection, so that shutdown can wait for them
    */
@@ -54,6 +58,7 @@ final class Connections {
       StreamSettings stream,
       Executor handshakes,
       Supplier<SocketAddress> target,
+      Optional<InetSocketAddress> local,
       ConnectionEvents events,
       PipeShutdown shutdown) {
     this.system = system;
@@ -61,6 +66,7 @@ final class Connections {
     this.stream = stream;
     this.handshakes = handshakes;
     this.target = target;
+    this.local = local;
     this.events = events;
     this.shutdown = shutdown;
   }
@@ -101,7 +107,7 @@ final class Connections {
     Flow<ByteString, ByteString, CompletionStage<Done>> plaintextSide =
         ProtocolStack.create(handshake, true, pipe.timeout(), stream.packetsPerWrite())
             .join(
-                shutdown.closable(Sockets.connect(system, pipe, stream, target.get())),
+                shutdown.closable(connectTarget()),
                 Keep.right());
     return counted(accepted.flow(), events::targetToSource, events::sourceToTarget)
         .joinMat(plaintextSide, Keep.right())
@@ -120,7 +126,7 @@ final class Connections {
                 .thenApply(
                     proven ->
                         counted(
-                                Sockets.connect(system, pipe, stream, target.get()),
+                                connectTarget(),
                                 events::sourceToTarget,
                                 events::targetToSource)
                             .mapMaterializedValue(
@@ -134,6 +140,11 @@ final class Connections {
         .addAttributes(Sockets.placement(stream))
         .run(system);
     return targetConnected;
+  }
+
+  private Flow<ByteString, ByteString, CompletionStage<Done>> connectTarget() {
+    return Sockets.connect(
+        system, stream, target.get(), pipe.timeout(), pipe.keepAlive(), local);
   }
 
   private static CompletionStage<Done> reportTo(

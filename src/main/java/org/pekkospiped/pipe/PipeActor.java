@@ -6,6 +6,7 @@ import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -120,12 +121,15 @@ final class PipeActor {
       return receive();
     }
 
-    // The first resolution is done before binding: a pipe without a target is no use.
+    // The first resolution is done before binding: a pipe without a target is no use. The bind
+    // address is resolved here once, not per connection on the threads that move packets.
+    Optional<InetSocketAddress> local;
     try {
       target.set(
           pipe.target() instanceof Endpoint.Unix unix
               ? UnixDomainSocketAddress.of(unix.path())
               : resolveTarget());
+      local = resolveBindAddress();
     } catch (PipeFailure e) {
       if (shutdown.stopping()) {
         // Shutdown began while the name was being looked up: there is nothing to retry for.
@@ -154,6 +158,7 @@ final class PipeActor {
             settings.stream(),
             handshakes,
             target::get,
+            local,
             connectionEvents,
             shutdown);
     acceptConnections(connections, settings.stream());
@@ -314,6 +319,21 @@ final class PipeActor {
     } catch (UnknownHostException e) {
       throw new PipeFailure(
           "cannot resolve target " + tcp.host() + " (" + lookupFailure(tcp.host(), e) + ")", e);
+    }
+  }
+
+  private Optional<InetSocketAddress> resolveBindAddress() {
+    if (pipe.bindAddress().isEmpty()) {
+      return Optional.empty();
+    }
+
+    Endpoint.Tcp tcp = (Endpoint.Tcp) pipe.bindAddress().get();
+    try {
+      return Optional.of(new InetSocketAddress(InetAddress.getByName(tcp.host()), tcp.port()));
+    } catch (UnknownHostException e) {
+      throw new PipeFailure(
+          "cannot resolve bind-address " + tcp.host() + " (" + lookupFailure(tcp.host(), e) + ")",
+          e);
     }
   }
 

@@ -124,22 +124,11 @@ final class Sockets {
   }
 
   /**
-   * Connects to target within the pipe's timeout; the stream fails if that cannot be done.
+   * Connects to target within timeout; the stream fails if that cannot be done.
    *
    * @param target an {@link InetSocketAddress} for a TCP target, a {@link
    *     UnixDomainSocketAddress} for a Unix one
-   */
-  static Flow<ByteString, ByteString, CompletionStage<Done>> connect(
-      ActorSystem<?> system, PipeSettings pipe, StreamSettings stream, SocketAddress target) {
-    Optional<InetSocketAddress> local =
-        pipe.bindAddress().map(bind -> (Endpoint.Tcp) bind).map(Sockets::address);
-    return connect(system, stream, target, pipe.timeout(), pipe.keepAlive(), local);
-  }
-
-  /**
-   * As above, for a connection that belongs to no pipe (spipe's).
-   *
-   * @param local the local address of a TCP connection, empty for any
+   * @param local the resolved local address of a TCP connection, empty for any
    */
   static Flow<ByteString, ByteString, CompletionStage<Done>> connect(
       ActorSystem<?> system,

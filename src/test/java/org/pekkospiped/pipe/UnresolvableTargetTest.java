@@ -3,11 +3,14 @@ package org.pekkospiped.pipe;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.pekkospiped.pipe.TestDaemon.freePort;
 import static org.pekkospiped.pipe.TestDaemon.local;
 
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,6 +44,7 @@ class UnresolvableTargetTest {
   private ProtocolKey key;
   private RecordingTarget target;
   private InetSocketAddress source;
+  private InetSocketAddress unboundSource;
   private LogCapture logs;
   private TestDaemon daemon;
 
@@ -49,6 +53,7 @@ class UnresolvableTargetTest {
     key = TestDaemon.writeKey(dir.resolve("pipe.key"));
     target = new RecordingTarget();
     source = local(freePort());
+    unboundSource = local(freePort());
     logs = new LogCapture();
     // A short backoff, so that the lost pipe is retried (and would log) during shutdown.
     daemon =
@@ -61,9 +66,16 @@ class UnresolvableTargetTest {
                     source = "[127.0.0.1]:%2$d", target = "%3$s" }
                   pipes.lost { mode = encrypt, key-file = "%1$s"
                     source = "[127.0.0.1]:%4$d", target = "nonexistent.invalid:80" }
+                  pipes.unbound { mode = encrypt, key-file = "%1$s"
+                    source = "[127.0.0.1]:%5$d", target = "%3$s"
+                    bind-address = "nonexistent.invalid:0" }
                 }
                 """,
-                dir.resolve("pipe.key"), source.getPort(), target.endpoint(), freePort()));
+                dir.resolve("pipe.key"),
+                source.getPort(),
+                target.endpoint(),
+                freePort(),
+                unboundSource.getPort()));
     TestDaemon.await(
         TIMEOUT,
         () -> !logs.linesContaining("pipe [good] listening").isEmpty(),
@@ -96,6 +108,29 @@ class UnresolvableTargetTest {
           line);
       assertFalse(line.contains("(nonexistent.invalid)"), line);
     }
+  }
+
+  // Goal: a bind address is looked up once, when the pipe starts, not for every connection on
+  // the threads that move packets; one that does not resolve keeps the pipe from listening
+  // (rather than failing, and once leaking, a socket per connection), and says why.
+  @Test
+  void start_unresolvableBindAddress_notListeningAndEveryRetrySaysWhy() throws Exception {
+    TestDaemon.await(
+        TIMEOUT,
+        () -> logs.linesContaining("cannot resolve bind-address").size() >= 2,
+        () -> "fewer than two retries: " + logs.everything());
+
+    for (String line : logs.linesContaining("cannot resolve bind-address")) {
+      assertTrue(
+          line.matches(
+              "ERROR pipe \\[unbound\\]: cannot resolve bind-address nonexistent\\.invalid"
+                  + " \\([^)]+\\); retrying with backoff"),
+          line);
+    }
+    assertThrows(
+        ConnectException.class,
+        () -> new Socket(unboundSource.getAddress(), unboundSource.getPort()).close(),
+        "the pipe listens without its bind address");
   }
 
   // Goal: shutdown does not wait on a pipe that is waiting out its backoff, and from the moment
