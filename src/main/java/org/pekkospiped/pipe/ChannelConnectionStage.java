@@ -207,9 +207,10 @@ final class ChannelConnectionStage
         fail(e);
       } catch (UnsupportedAddressTypeException e) {
         // The JDK's word for binding an IPv6 address to an IPv4 connection, or back.
-        fail(new IOException("bind address and target are of different address families", e));
+        // Without the cause: the connection's log line names the root cause, which has no words.
+        fail(new IOException("bind address and target are of different address families"));
       } catch (UnresolvedAddressException e) {
-        fail(new IOException("bind address or target not resolved", e));
+        fail(new IOException("bind address or target not resolved"));
       }
     }
 

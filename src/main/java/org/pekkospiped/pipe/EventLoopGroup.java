@@ -10,6 +10,7 @@ import java.util.stream.IntStream;
 import org.apache.pekko.dispatch.DispatcherPrerequisites;
 import org.apache.pekko.dispatch.ExecutorServiceConfigurator;
 import org.apache.pekko.dispatch.ExecutorServiceFactory;
+import org.apache.pekko.dispatch.MonitorableThreadFactory;
 
 /**
  * The event loops that run the pipes' stream graphs, as the executor of a Pekko dispatcher
@@ -86,7 +87,12 @@ final class EventLoopGroup extends AbstractExecutorService {
     @Override
     public ExecutorServiceFactory createExecutorServiceFactory(
         String id, ThreadFactory threadFactory) {
-      return () -> new EventLoopGroup(threadFactory, size);
+      // Named as Pekko's own dispatchers name theirs, so a thread dump shows which are loops.
+      ThreadFactory named =
+          threadFactory instanceof MonitorableThreadFactory monitorable
+              ? monitorable.withName(monitorable.name() + "-" + id)
+              : threadFactory;
+      return () -> new EventLoopGroup(named, size);
     }
   }
 }
