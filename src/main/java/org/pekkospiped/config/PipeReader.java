@@ -20,15 +20,6 @@ final class PipeReader {
   /** The settings a pipe must give itself: pipe-defaults has no value for them. */
   static final List<String> REQUIRED_KEYS = List.of("mode", "source", "target", "key-file");
 
-  private PipeReader() {}
-
-  /**
-   * Reads the pipe, loading its key files last so that a mistake elsewhere in the block is reported
-   * before anything is read from a file or from standard input.
-   *
-   * @param keyCache keys already read during this load, by file name: "-" (standard input) can only
-   *     be read once, and several pipes may share one key file
-   */
   /**
    * Pekko's scheduler, which times handshakes and connects, takes no delay past about 248 days:
    * a longer timeout would fail every connection at its start, so it is refused here. Below a
@@ -38,6 +29,15 @@ final class PipeReader {
 
   private static final Duration SHORTEST_TIMEOUT = Duration.ofMillis(1);
 
+  private PipeReader() {}
+
+  /**
+   * Reads the pipe, loading its key files last so that a mistake elsewhere in the block is reported
+   * before anything is read from a file or from standard input.
+   *
+   * @param keyCache keys already read during this load, by file name: "-" (standard input) can only
+   *     be read once, and several pipes may share one key file
+   */
   static PipeSettings read(String name, SettingReader reader, Map<String, ProtocolKey> keyCache) {
     checkRequired(reader);
 

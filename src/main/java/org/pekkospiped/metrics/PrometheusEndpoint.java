@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 import org.pekkospiped.config.Endpoint;
 
 /**
- * {@code GET /metrics} in Prometheus' text format, served by the JDK's own HTTP server on one
- * thread: a scrape every few seconds needs no more, and a slow scraper only delays the next.
+ * {@code GET /metrics} in Prometheus' text format, served by the JDK's own HTTP server on a few
+ * threads that exist only while requests come in: each request is bounded in time, so clients
+ * that stall cannot keep a scrape from being answered.
  */
 final class PrometheusEndpoint {
   static final String PATH = "/metrics";
@@ -35,11 +36,11 @@ final class PrometheusEndpoint {
   private static final long IDLE_SECONDS = 30;
 
   private final HttpServer server;
-  private final ExecutorService thread;
+  private final ExecutorService threads;
 
-  private PrometheusEndpoint(HttpServer server, ExecutorService thread) {
+  private PrometheusEndpoint(HttpServer server, ExecutorService threads) {
     this.server = server;
-    this.thread = thread;
+    this.threads = threads;
   }
 
   static PrometheusEndpoint start(PrometheusMeterRegistry registry, Endpoint.Tcp address)
@@ -49,7 +50,7 @@ final class PrometheusEndpoint {
         HttpServer.create(new InetSocketAddress(address.host(), address.port()), 0);
     server.createContext(PATH, exchange -> answer(exchange, registry));
 
-    ThreadPoolExecutor thread =
+    ThreadPoolExecutor threads =
         new ThreadPoolExecutor(
             THREADS,
             THREADS,
@@ -61,10 +62,10 @@ final class PrometheusEndpoint {
               t.setDaemon(true);
               return t;
             });
-    thread.allowCoreThreadTimeOut(true);
-    server.setExecutor(thread);
+    threads.allowCoreThreadTimeOut(true);
+    server.setExecutor(threads);
     server.start();
-    return new PrometheusEndpoint(server, thread);
+    return new PrometheusEndpoint(server, threads);
   }
 
   /**
@@ -85,7 +86,7 @@ final class PrometheusEndpoint {
 
   void stop() {
     server.stop(0);
-    thread.shutdownNow();
+    threads.shutdownNow();
   }
 
   private static void answer(HttpExchange exchange, PrometheusMeterRegistry registry)

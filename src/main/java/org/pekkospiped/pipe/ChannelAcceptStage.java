@@ -209,11 +209,10 @@ final class ChannelAcceptStage
       failStage(e);
     }
 
+    /** The retry after running out of file descriptors: as if the socket were ready. */
     @Override
     public void onTimer(Object timerKey) {
-      if (isAvailable(out)) {
-        accept();
-      }
+      onReady();
     }
 
     @Override

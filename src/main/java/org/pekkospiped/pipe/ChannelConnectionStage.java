@@ -12,7 +12,6 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.UnsupportedAddressTypeException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -36,11 +35,11 @@ import org.apache.pekko.util.ByteString;
  * socket, bytes read from it come out.
  *
  * <pre>
- *              +-----------------------------+
- *  to write -> | in                          | ---> socket
- *              |     ChannelConnectionStage     |
- *  read     <- | out                         | <--- socket
- *              +-----------------------------+
+ *              +--------------------------+
+ *  to write -> | in                       | ---> socket
+ *              |  ChannelConnectionStage  |
+ *  read     <- | out                      | <--- socket
+ *              +--------------------------+
  * </pre>
  *
  * <p>Backpressure is kept both ways: the socket is read only when out is pulled, at most one
@@ -209,8 +208,6 @@ final class ChannelConnectionStage
         // The JDK's word for binding an IPv6 address to an IPv4 connection, or back.
         // Without the cause: the connection's log line names the root cause, which has no words.
         fail(new IOException("bind address and target are of different address families"));
-      } catch (UnresolvedAddressException e) {
-        fail(new IOException("bind address or target not resolved"));
       }
     }
 
@@ -284,11 +281,7 @@ final class ChannelConnectionStage
       if (isAvailable(out)) {
         read();
       }
-      if (isClosed(in)) {
-        shutDownWriteSide();
-      } else {
-        pull(in);
-      }
+      pullOrShutDown();
     }
 
     // The handlers catch the socket's errors themselves: one thrown to Pekko is logged as an
@@ -340,6 +333,11 @@ final class ChannelConnectionStage
       }
 
       writing = null;
+      pullOrShutDown();
+    }
+
+    /** Nothing is being written: ask for more, or send EOF if no more is coming. */
+    private void pullOrShutDown() throws IOException {
       if (isClosed(in)) {
         shutDownWriteSide();
       } else {

@@ -13,6 +13,7 @@ import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.util.ByteString;
@@ -37,6 +38,9 @@ final class Connections {
   private final ActorSystem<?> system;
   private final PipeSettings pipe;
   private final StreamSettings stream;
+
+  /** Where each connection's graph runs: the same for all, so made once. */
+  private final Attributes placement;
   private final Executor handshakes;
   private final Supplier<SocketAddress> target;
   private final Optional<InetSocketAddress> local;
@@ -64,6 +68,7 @@ final class Connections {
     this.system = system;
     this.pipe = pipe;
     this.stream = stream;
+    this.placement = Sockets.placement(stream);
     this.handshakes = handshakes;
     this.target = target;
     this.local = local;
@@ -106,12 +111,10 @@ final class Connections {
   private CompletionStage<Done> runEncrypting(Sockets.Accepted accepted, Handshake handshake) {
     Flow<ByteString, ByteString, CompletionStage<Done>> plaintextSide =
         ProtocolStack.create(handshake, true, pipe.timeout(), stream.packetsPerWrite())
-            .join(
-                shutdown.closable(connectTarget()),
-                Keep.right());
+            .join(shutdown.closable(connectTarget()), Keep.right());
     return counted(accepted.flow(), events::targetToSource, events::sourceToTarget)
         .joinMat(plaintextSide, Keep.right())
-        .addAttributes(Sockets.placement(stream))
+        .addAttributes(placement)
         .run(system);
   }
 
@@ -137,14 +140,13 @@ final class Connections {
     shutdown
         .closable(accepted.flow())
         .join(networkSide)
-        .addAttributes(Sockets.placement(stream))
+        .addAttributes(placement)
         .run(system);
     return targetConnected;
   }
 
   private Flow<ByteString, ByteString, CompletionStage<Done>> connectTarget() {
-    return Sockets.connect(
-        system, stream, target.get(), pipe.timeout(), pipe.keepAlive(), local);
+    return Sockets.connect(system, stream, target.get(), pipe.timeout(), pipe.keepAlive(), local);
   }
 
   private static CompletionStage<Done> reportTo(

@@ -40,6 +40,9 @@ import org.slf4j.LoggerFactory;
 final class EventLoop implements Extension {
   private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
 
+  /** The loop whose thread this is, on a loop's thread only. */
+  private static final ThreadLocal<EventLoop> CURRENT = new ThreadLocal<>();
+
   static final ExtensionId<EventLoop> ID =
       new ExtensionId<>() {
         @Override
@@ -56,9 +59,6 @@ final class EventLoop implements Extension {
 
   /** True while the thread is, or is about to be, blocked in select: a new task must wake it. */
   private volatile boolean selecting;
-
-  /** The loop whose thread this is, on a loop's thread only. */
-  private static final ThreadLocal<EventLoop> CURRENT = new ThreadLocal<>();
 
   /** A loop on a daemon thread of its own, named threadName. */
   EventLoop(String threadName) {

@@ -24,10 +24,6 @@ final class EventLoopGroup extends AbstractExecutorService {
   private final List<EventLoop> loops;
   private volatile boolean shutdown;
 
-  EventLoopGroup(String name, int size) {
-    loops = IntStream.range(0, size).mapToObj(i -> new EventLoop(name + "-" + i)).toList();
-  }
-
   /** Loops on threads from threads (a dispatcher's own factory, which names them). */
   EventLoopGroup(ThreadFactory threads, int size) {
     loops = IntStream.range(0, size).mapToObj(i -> new EventLoop(threads)).toList();

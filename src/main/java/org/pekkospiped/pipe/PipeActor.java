@@ -313,27 +313,20 @@ final class PipeActor {
 
   /** Only a TCP target is resolved; a Unix socket's path is used as it is. */
   private InetSocketAddress resolveTarget() {
-    Endpoint.Tcp tcp = (Endpoint.Tcp) pipe.target();
-    try {
-      return new InetSocketAddress(InetAddress.getByName(tcp.host()), tcp.port());
-    } catch (UnknownHostException e) {
-      throw new PipeFailure(
-          "cannot resolve target " + tcp.host() + " (" + lookupFailure(tcp.host(), e) + ")", e);
-    }
+    return resolve("target", (Endpoint.Tcp) pipe.target());
   }
 
   private Optional<InetSocketAddress> resolveBindAddress() {
-    if (pipe.bindAddress().isEmpty()) {
-      return Optional.empty();
-    }
+    return pipe.bindAddress().map(bind -> resolve("bind-address", (Endpoint.Tcp) bind));
+  }
 
-    Endpoint.Tcp tcp = (Endpoint.Tcp) pipe.bindAddress().get();
+  /** @param setting what the address is, for the failure's message */
+  private static InetSocketAddress resolve(String setting, Endpoint.Tcp tcp) {
     try {
-      return Optional.of(new InetSocketAddress(InetAddress.getByName(tcp.host()), tcp.port()));
+      return new InetSocketAddress(InetAddress.getByName(tcp.host()), tcp.port());
     } catch (UnknownHostException e) {
-      throw new PipeFailure(
-          "cannot resolve bind-address " + tcp.host() + " (" + lookupFailure(tcp.host(), e) + ")",
-          e);
+      String why = lookupFailure(tcp.host(), e);
+      throw new PipeFailure("cannot resolve " + setting + " " + tcp.host() + " (" + why + ")", e);
     }
   }
 

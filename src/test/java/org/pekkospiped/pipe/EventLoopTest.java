@@ -143,8 +143,7 @@ class EventLoopTest {
 
   @Test
   void group_sameTaskObject_alwaysTheSameLoop() throws Exception {
-    EventLoopGroup group = new EventLoopGroup("test-group", 4);
-    opened.add(group::shutdown);
+    EventLoopGroup group = group(4);
     Set<String> threads = ConcurrentHashMap.newKeySet();
     CountDownLatch ran = new CountDownLatch(20);
     Runnable mailbox =
@@ -163,8 +162,7 @@ class EventLoopTest {
 
   @Test
   void group_manyTasks_spreadOverItsLoops() throws Exception {
-    EventLoopGroup group = new EventLoopGroup("test-group", 2);
-    opened.add(group::shutdown);
+    EventLoopGroup group = group(2);
     Set<EventLoop> loops = ConcurrentHashMap.newKeySet();
     CountDownLatch ran = new CountDownLatch(64);
 
@@ -190,6 +188,12 @@ class EventLoopTest {
     SocketChannel accepted = server.accept();
     opened.add(accepted);
     return new SocketChannel[] {client, accepted};
+  }
+
+  private EventLoopGroup group(int size) {
+    EventLoopGroup group = new EventLoopGroup(Thread::new, size);
+    opened.add(group::shutdown);
+    return group;
   }
 
   private EventLoop loop(String name) throws IOException {
