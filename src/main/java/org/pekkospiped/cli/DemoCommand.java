@@ -103,10 +103,21 @@ final class DemoCommand implements Callable<Integer> {
         "Hello from the web server behind pekko-spiped's demo pipe pair.\n"
             .getBytes(StandardCharsets.UTF_8);
 
-    HttpServer web = HttpServer.create(new InetSocketAddress(target.host(), target.port()), 0);
+    HttpServer web;
+    try {
+      web = HttpServer.create(new InetSocketAddress(target.host(), target.port()), 0);
+    } catch (IOException e) {
+      // Most often a port already taken (say, by the web server application.conf's header
+      // suggests): one line that names it, as for a pipe's own source.
+      throw new UsageException(
+          "the demo's web server cannot listen on " + target + ": " + e.getMessage());
+    }
     web.createContext(
         "/",
         exchange -> {
+          // Closed after each page: a browser's idle keep-alive would otherwise hold the pipes'
+          // connection open, and Ctrl-C would wait out shutdown-timeout for it.
+          exchange.getResponseHeaders().set("Connection", "close");
           exchange.sendResponseHeaders(200, page.length);
           try (OutputStream body = exchange.getResponseBody()) {
             body.write(page);

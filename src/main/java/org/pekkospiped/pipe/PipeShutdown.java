@@ -87,8 +87,13 @@ final class PipeShutdown {
    */
   CompletionStage<Done> drain(Duration allowed) {
     stopping = true;
-    if (open.get() == 0) {
+    int left = open.get();
+    if (left == 0) {
       drained.complete(Done.getInstance());
+    } else if (!allowed.isZero()) {
+      // Said at once: an operator who pressed Ctrl-C should know why nothing seems to happen.
+      log.info(
+          "pipe [{}]: waiting up to {} for {} to end", pipe, describe(allowed), connections(left));
     }
 
     return drained
